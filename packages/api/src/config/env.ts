@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Development-only secrets. Production refuses to start with any of them. */
+export const DEV_JWT_SECRETS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1qd3Qta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbg';
+export const DEV_REFRESH_TOKEN_SECRET = 'ZGV2ZWxvcG1lbnQtb25seS1yZWZyZXNoLXRva2VuLXNlY3JldC1jaGFuZ2UtbWU';
+
+/** Variables that may instead be read from the file named by `<NAME>_FILE`. */
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN'] as const;
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const origin = z.url({ protocol: /^https?$/ }).transform((v) => new URL(v).origin);
+
+/** A key of at least 256 bits, given as base64 or base64url. */
+const key256 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'must be base64 or base64url')
+  .refine((v) => Buffer.from(v, 'base64').length >= 32, 'must encode at least 32 bytes (256 bits)');
+
+const jwtKeyRing = z
+  .string()
+  .transform((value, ctx) => {
+    const keys = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const separator = entry.indexOf(':');
+        return separator > 0 ? { kid: entry.slice(0, separator), secret: entry.slice(separator + 1) } : { kid: '', secret: entry };
+      });
+    if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one kid:secret entry' });
+    for (const key of keys) {
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(key.kid)) ctx.addIssue({ code: 'custom', message: 'each entry must be kid:secret with a kid of [A-Za-z0-9._-]' });
+      else if (!key256.safeParse(key.secret).success) ctx.addIssue({ code: 'custom', message: `key "${key.kid}" must be base64 encoding at least 32 bytes` });
+    }
+    if (new Set(keys.map((k) => k.kid)).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'kids must be unique' });
+    return keys.map((k) => ({ kid: k.kid, secret: Buffer.from(k.secret, 'base64') }));
+  });
+
+/** `TRUST_PROXY`: false, true, a hop count, or a comma-separated list of addresses/CIDRs/presets. */
+const trustProxy = z.string().transform((value): boolean | number | string[] => {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim()).filter(Boolean);
+});
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  APP_ORIGIN: origin.optional(),
+  CORS_ORIGINS: list.pipe(z.array(origin)).default([]),
+  TRUST_PROXY: trustProxy.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DB_POOL_MAX: int(1, 500).default(10),
+  DB_IDLE_TIMEOUT_S: int(0, 86_400).default(30),
+  DB_MAX_LIFETIME_S: int(60, 86_400).default(1800),
+  DB_CONNECT_TIMEOUT_S: int(1, 120).default(10),
+  DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
+  PG_DATA_DIR: z.string().min(1).default('.data/pg'),
+  PG_PORT: int(1, 65535).optional(),
+  MIGRATE_ON_START: bool.default(true),
+
+  JWT_SECRETS: jwtKeyRing.optional(),
+  JWT_ISSUER: z.string().min(1).default('bastion'),
+  JWT_AUDIENCE: z.string().min(1).default('bastion-api'),
+  ACCESS_TOKEN_TTL_S: int(60, 3600).default(900),
+  REFRESH_TOKEN_SECRET: key256.optional(),
+  REFRESH_GRACE_S: int(0, 120).default(10),
+  SESSION_IDLE_TIMEOUT_S: int(300, 365 * 86_400).default(7 * 86_400),
+  SESSION_ABSOLUTE_TIMEOUT_S: int(300, 365 * 86_400).default(30 * 86_400),
+
+  BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(100 * 1024),
+  TRPC_MAX_BATCH: int(1, 100).default(10),
+  METRICS_TOKEN: z.string().min(16).optional(),
+  SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
+  WEB_DIST_DIR: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Replaces `<NAME>_FILE` with the file's content for each secret variable. */
+function resolveSecretFiles(source: Record<string, string | undefined>, problems: string[]) {
+  const env = { ...source };
+  for (const name of SECRET_VARIABLES) {
+    const file = source[`${name}_FILE`];
+    if (!file) continue;
+    if (source[name] !== undefined) {
+      problems.push(`${name}: set both ${name} and ${name}_FILE; use one`);
+      continue;
+    }
+    try {
+      env[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      problems.push(`${name}_FILE: cannot read ${file}`);
+    }
+  }
+  return env;
+}
+
+/** Empty strings mean "unset", as in most .env files. */
+function dropEmpty(source: Record<string, string | undefined>) {
+  return Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const problems: string[] = [];
+  const env = dropEmpty(resolveSecretFiles(source, problems));
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (result.success && result.data.NODE_ENV === 'production') {
+    const data = result.data;
+    if (!source.JWT_SECRETS && !source.JWT_SECRETS_FILE) problems.push('JWT_SECRETS: required in production');
+    else if (env.JWT_SECRETS === DEV_JWT_SECRETS) problems.push('JWT_SECRETS: the development key is refused in production');
+    if (!data.REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: required in production');
+    else if (data.REFRESH_TOKEN_SECRET === DEV_REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: the development key is refused in production');
+    if (!data.APP_ORIGIN) problems.push('APP_ORIGIN: required in production');
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
+}

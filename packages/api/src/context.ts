@@ -1,0 +1,56 @@
+import type { Database, Sql } from '@bastion/db';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/index.ts';
+import type { SessionCache } from './features/auth/session-cache.ts';
+
+/** Long-lived dependencies, built once per process. */
+export interface AppDeps {
+  config: AppConfig;
+  db: Database;
+  sql: Sql;
+  logger: Logger;
+  sessionCache: SessionCache;
+}
+
+export interface CookieOptions {
+  maxAgeSeconds?: number;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite: 'strict' | 'lax';
+  path: string;
+}
+
+/** How a procedure reads and writes cookies; a no-op jar serves `createCaller` in tests. */
+export interface CookieJar {
+  get(name: string): string | undefined;
+  set(name: string, value: string, options: CookieOptions): void;
+  clear(name: string, options: CookieOptions): void;
+}
+
+export interface RequestInfo {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** The raw `Authorization` header, if any. */
+  authorization: string | null;
+}
+
+export interface CreateContextInnerOptions {
+  deps: AppDeps;
+  request: RequestInfo;
+  cookies?: CookieJar;
+}
+
+export const noCookies: CookieJar = { get: () => undefined, set: () => {}, clear: () => {} };
+
+/** The transport-free context: what every procedure sees. Tests build it without HTTP. */
+export function createContextInner({ deps, request, cookies = noCookies }: CreateContextInnerOptions) {
+  return {
+    ...deps,
+    request,
+    cookies,
+    log: deps.logger.child({ requestId: request.requestId }),
+  };
+}
+
+export type Context = ReturnType<typeof createContextInner>;

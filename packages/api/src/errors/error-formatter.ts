@@ -1,0 +1,70 @@
+import type { TRPCError } from '@trpc/server';
+import type { DefaultErrorShape } from '@trpc/server/unstable-core-do-not-import';
+import { ZodError } from 'zod';
+import { AppError, defaultReason } from './app-error.ts';
+
+export interface ErrorData {
+  code: DefaultErrorShape['data']['code'];
+  httpStatus: number;
+  path?: string;
+  /** Stable snake_case error code for programs. */
+  reason: string;
+  /** The request id, to quote to support and to find the server-side log line. */
+  requestId: string | null;
+  /** Validation errors by dotted field path. */
+  fieldErrors?: Record<string, string[]>;
+  formErrors?: string[];
+  stack?: string;
+}
+
+export interface ErrorShape {
+  message: string;
+  code: DefaultErrorShape['code'];
+  data: ErrorData;
+}
+
+const GENERIC_MESSAGE = 'Internal server error';
+
+export function fieldErrorsOf(error: ZodError): { fieldErrors: Record<string, string[]>; formErrors: string[] } {
+  const fieldErrors: Record<string, string[]> = {};
+  const formErrors: string[] = [];
+  for (const issue of error.issues) {
+    if (issue.path.length === 0) {
+      formErrors.push(issue.message);
+      continue;
+    }
+    const key = issue.path.map(String).join('.');
+    (fieldErrors[key] ??= []).push(issue.message);
+  }
+  return { fieldErrors, formErrors };
+}
+
+/**
+ * The single error formatter. Validation errors carry field errors; internal errors carry nothing
+ * of the original (message, stack, SQL) unless `exposeInternals` (development); every error
+ * carries the request id.
+ */
+export function formatError(
+  { shape, error }: { shape: DefaultErrorShape; error: TRPCError },
+  { requestId, exposeInternals }: { requestId: string | null; exposeInternals: boolean },
+): ErrorShape {
+  const isInternal = error.code === 'INTERNAL_SERVER_ERROR';
+  const data: ErrorData = {
+    code: shape.data.code,
+    httpStatus: shape.data.httpStatus,
+    path: shape.data.path,
+    reason: error instanceof AppError ? error.reason : defaultReason(error.code),
+    requestId,
+  };
+  let message = shape.message;
+  if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
+    Object.assign(data, fieldErrorsOf(error.cause));
+    data.reason = 'validation_failed';
+    message = 'Invalid input';
+  } else if (error instanceof AppError && error.fieldErrors) {
+    data.fieldErrors = error.fieldErrors;
+  }
+  if (isInternal && !exposeInternals) message = GENERIC_MESSAGE;
+  if (exposeInternals && shape.data.stack) data.stack = shape.data.stack;
+  return { message, code: shape.code, data };
+}

@@ -1,0 +1,44 @@
+import { eq, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { schema } from '@bastion/db';
+import type { Context } from '../../context.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { recordSecurityEvent } from '../security/events.ts';
+import { deliverTokens } from './deliver-tokens.ts';
+import type { loginInput, loginOutput } from './login.schema.ts';
+import { hashPassword, passwordNeedsRehash, verifyAgainstDummy, verifyPassword } from './password.ts';
+import { openSession } from './session.service.ts';
+import { toUserDto, userColumns } from './user.dto.ts';
+
+const invalidCredentials = () => new AppError('UNAUTHORIZED', 'invalid_credentials', 'The email or password is incorrect.');
+
+export async function loginHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof loginInput> }): Promise<z.infer<typeof loginOutput>> {
+  const [user] = await ctx.db
+    .select({ ...userColumns, passwordHash: schema.users.passwordHash, disabledAt: schema.users.disabledAt })
+    .from(schema.users)
+    .where(eq(sql`lower(${schema.users.email})`, input.email))
+    .limit(1);
+
+  if (!user) {
+    await verifyAgainstDummy(input.password);
+    throw invalidCredentials();
+  }
+  if (!(await verifyPassword(user.passwordHash, input.password))) {
+    await recordSecurityEvent(ctx, 'login_failed', user.id, { reason: 'wrong_password' });
+    throw invalidCredentials();
+  }
+  if (user.disabledAt) {
+    await recordSecurityEvent(ctx, 'login_failed', user.id, { reason: 'account_disabled' });
+    throw new AppError('FORBIDDEN', 'account_disabled', 'This account is disabled. Contact support.');
+  }
+  if (passwordNeedsRehash(user.passwordHash)) {
+    await ctx.db
+      .update(schema.users)
+      .set({ passwordHash: await hashPassword(input.password) })
+      .where(eq(schema.users.id, user.id));
+  }
+
+  const tokens = await openSession(ctx, user);
+  await recordSecurityEvent(ctx, 'login_succeeded', user.id);
+  return { status: 'authenticated', user: toUserDto(user), ...deliverTokens(ctx, tokens, input.tokenDelivery) };
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import argon2 from 'argon2';
+import { z } from 'zod';
+
+/** OWASP's argon2id baseline: m=19 MiB, t=2, p=1. */
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+const COMMON_PASSWORDS = new Set(
+  readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#')),
+);
+
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 128;
+
+export function isCommonPassword(password: string): boolean {
+  return COMMON_PASSWORDS.has(password.toLowerCase());
+}
+
+/** The policy for new passwords. Whether it equals the email is checked where both are known. */
+export const newPasswordSchema = z
+  .string()
+  .min(PASSWORD_MIN, `Use at least ${PASSWORD_MIN} characters.`)
+  .max(PASSWORD_MAX, `Use at most ${PASSWORD_MAX} characters.`)
+  .refine((password) => !isCommonPassword(password), 'This password is too common; choose another.');
+
+export function passwordResemblesEmail(password: string, email: string): boolean {
+  const p = password.trim().toLowerCase();
+  const e = email.trim().toLowerCase();
+  return p === e || p === e.split('@')[0];
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, ARGON2_OPTIONS);
+}
+
+export function verifyPassword(hash: string, password: string): Promise<boolean> {
+  return argon2.verify(hash, password).catch(() => false);
+}
+
+export function passwordNeedsRehash(hash: string): boolean {
+  return argon2.needsRehash(hash, ARGON2_OPTIONS);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/** Spends the same work as a real verification, so unknown emails answer in similar time. */
+export async function verifyAgainstDummy(password: string): Promise<false> {
+  dummyHash ??= hashPassword('dummy password that never matches anything');
+  await verifyPassword(await dummyHash, password);
+  return false;
+}

@@ -1,0 +1,44 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { schema } from '@bastion/db';
+import { AppError } from '../../errors/app-error.ts';
+import { authedProcedure, publicProcedure, router } from '../../trpc.ts';
+import { recordSecurityEvent } from '../security/events.ts';
+import { loginHandler } from './login.handler.ts';
+import { loginInput, loginOutput } from './login.schema.ts';
+import { refreshHandler } from './refresh.handler.ts';
+import { refreshInput, refreshOutput } from './refresh.schema.ts';
+import { registerHandler } from './register.handler.ts';
+import { registerInput, registerOutput } from './register.schema.ts';
+import { revokeSession } from './session.service.ts';
+import { clearTokenCookies } from './token-cookies.ts';
+import { toUserDto, userColumns, userOutput } from './user.dto.ts';
+
+const empty = z.void();
+
+export const authRouter = router({
+  register: publicProcedure.input(registerInput).output(registerOutput).mutation(registerHandler),
+
+  login: publicProcedure.input(loginInput).output(loginOutput).mutation(loginHandler),
+
+  refresh: publicProcedure.input(refreshInput).output(refreshOutput).mutation(refreshHandler),
+
+  logout: authedProcedure
+    .input(empty)
+    .output(z.object({ success: z.literal(true) }))
+    .mutation(async ({ ctx }) => {
+      await revokeSession(ctx, ctx.auth.userId, ctx.auth.sessionId, 'logout');
+      await recordSecurityEvent(ctx, 'logout', ctx.auth.userId, { sessionId: ctx.auth.sessionId });
+      clearTokenCookies(ctx.cookies, ctx.config.auth);
+      return { success: true as const };
+    }),
+
+  me: authedProcedure
+    .input(empty)
+    .output(z.object({ user: userOutput }))
+    .query(async ({ ctx }) => {
+      const [user] = await ctx.db.select(userColumns).from(schema.users).where(eq(schema.users.id, ctx.auth.userId)).limit(1);
+      if (!user) throw new AppError('UNAUTHORIZED', 'unauthenticated', 'Sign in to continue.');
+      return { user: toUserDto(user) };
+    }),
+});

@@ -1,0 +1,28 @@
+import { schema } from '@bastion/db';
+import type { Database } from '@bastion/db';
+import type { Context } from '../../context.ts';
+
+export type SecurityEventType =
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'logout'
+  | 'session_revoked'
+  | 'refresh_token_reused'
+  | 'user_registered';
+
+/** Appends one event with the request's IP, user agent and id. Never carries secrets. */
+export async function recordSecurityEvent(
+  ctx: Pick<Context, 'request'> & { db: Database | Parameters<Parameters<Database['transaction']>[0]>[0] },
+  type: SecurityEventType,
+  userId: string | null,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await ctx.db.insert(schema.securityEvents).values({
+    type,
+    userId,
+    ip: ctx.request.ip,
+    userAgent: ctx.request.userAgent?.slice(0, 512) ?? null,
+    requestId: ctx.request.requestId,
+    details,
+  });
+}

