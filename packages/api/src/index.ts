@@ -7,3 +7,4 @@ export { AppError } from './errors/app-error.ts';
 export type { ErrorShape, ErrorData } from './errors/error-formatter.ts';
 export { SessionCache } from './features/auth/session-cache.ts';
 export { cookieNames } from './features/auth/token-cookies.ts';
+export { runInRequestScope, currentRequestId } from './request-scope.ts';

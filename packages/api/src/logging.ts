@@ -15,6 +15,17 @@ export const REDACT_PATHS = [
   ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
 ];
 
+/** Driver errors carry the statement's bound parameters; those stay out of logs. */
+function serializeError(error: unknown) {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  delete serialized.parameters;
+  delete serialized.args;
+  if (serialized.cause && typeof serialized.cause === 'object') {
+    delete (serialized.cause as Record<string, unknown>).parameters;
+  }
+  return serialized;
+}
+
 export function createLogger(options: { level: string; destination?: DestinationStream; pretty?: boolean }): Logger {
   return pino(
     {
@@ -23,6 +34,7 @@ export function createLogger(options: { level: string; destination?: Destination
       base: { service: 'bastion' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: serializeError },
     },
     options.destination,
   );

@@ -2,6 +2,7 @@ import { initTRPC } from '@trpc/server';
 import type { Context } from './context.ts';
 import { formatError } from './errors/error-formatter.ts';
 import { toTRPCError } from './errors/to-trpc-error.ts';
+import { currentRequestId } from './request-scope.ts';
 import { authenticate, requireRole } from './features/auth/guards.ts';
 
 export interface Meta {
@@ -17,7 +18,7 @@ const t = initTRPC
     errorFormatter: ({ shape, error, ctx }) =>
       formatError(
         { shape, error },
-        { requestId: ctx?.request.requestId ?? null, exposeInternals: ctx?.config.env === 'development' },
+        { requestId: ctx?.request.requestId ?? currentRequestId(), exposeInternals: ctx?.config.env === 'development' },
       ),
   });
 

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { schema } from '@bastion/db';
 import { AppError } from '../../errors/app-error.ts';
+import { noInput } from '../../no-input.ts';
 import { authedProcedure, publicProcedure, router } from '../../trpc.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { loginHandler } from './login.handler.ts';
@@ -14,7 +15,6 @@ import { revokeSession } from './session.service.ts';
 import { clearTokenCookies } from './token-cookies.ts';
 import { toUserDto, userColumns, userOutput } from './user.dto.ts';
 
-const empty = z.void();
 
 export const authRouter = router({
   register: publicProcedure.input(registerInput).output(registerOutput).mutation(registerHandler),
@@ -24,7 +24,7 @@ export const authRouter = router({
   refresh: publicProcedure.input(refreshInput).output(refreshOutput).mutation(refreshHandler),
 
   logout: authedProcedure
-    .input(empty)
+    .input(noInput)
     .output(z.object({ success: z.literal(true) }))
     .mutation(async ({ ctx }) => {
       await revokeSession(ctx, ctx.auth.userId, ctx.auth.sessionId, 'logout');
@@ -34,7 +34,7 @@ export const authRouter = router({
     }),
 
   me: authedProcedure
-    .input(empty)
+    .input(noInput)
     .output(z.object({ user: userOutput }))
     .query(async ({ ctx }) => {
       const [user] = await ctx.db.select(userColumns).from(schema.users).where(eq(schema.users.id, ctx.auth.userId)).limit(1);

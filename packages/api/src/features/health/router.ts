@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { noInput } from '../../no-input.ts';
 import { publicProcedure, router } from '../../trpc.ts';
 
 export const healthRouter = router({
   ping: publicProcedure
-    .input(z.void())
+    .input(noInput)
     .output(z.object({ status: z.literal('ok'), time: z.iso.datetime() }))
     .query(() => ({ status: 'ok' as const, time: new Date().toISOString() })),
 });

@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import compression from 'compression';
+import cors from 'cors';
+import express, { type ErrorRequestHandler } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppDeps } from '@bastion/api';
+import { allowedOrigins, csrfGuard } from './guards.ts';
+import { healthRoutes } from './health.ts';
+import type { Metrics } from './metrics.ts';
+import { requestId, requestIdOf } from './request-id.ts';
+import { trpcHandler } from './trpc-handler.ts';
+
+export interface AppOptions {
+  deps: AppDeps;
+  metrics: Metrics;
+  expectedMigration: number;
+  isShuttingDown: () => boolean;
+  /** The built web app to serve, if any. */
+  webDistDir?: string | undefined;
+}
+
+export function createApp({ deps, metrics, expectedMigration, isShuttingDown, webDistDir }: AppOptions) {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+
+  app.use(requestId);
+  app.use((_req, res, next) => {
+    metrics.inFlight.inc();
+    res.once('close', () => metrics.inFlight.dec());
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as express.Request).id,
+      customProps: (req) => ({ requestId: (req as express.Request).id }),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.isProduction ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+    }),
+  );
+  app.use(compression());
+
+  app.use(healthRoutes({ sql: deps.sql, expectedMigration, isShuttingDown }));
+  app.get('/metrics', async (req, res) => {
+    const token = config.metrics.token;
+    if (token && req.get('authorization') !== `Bearer ${token}`) {
+      res.status(401).json({ error: 'unauthorized' });
+      return;
+    }
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  const origins = allowedOrigins(config);
+  app.use(
+    '/trpc',
+    cors({
+      // An unlisted origin (including "null") gets no CORS headers at all, so the browser blocks it.
+      origin: (origin, callback) => callback(null, origin !== undefined && origins.has(origin)),
+      credentials: true,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'trpc-accept'],
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
+    }),
+    csrfGuard(config),
+    trpcHandler(deps, metrics),
+  );
+
+  if (webDistDir && existsSync(path.join(webDistDir, 'index.html'))) {
+    app.use(express.static(webDistDir, { index: false, maxAge: '1h', immutable: false }));
+    // The SPA's client-side routes; unknown API-ish paths still 404.
+    app.get(/^\/(?!trpc|metrics|healthz|readyz).*/, (req, res, next) => {
+      if (!req.accepts('html')) return next();
+      res.setHeader('cache-control', 'no-cache');
+      res.sendFile(path.join(webDistDir, 'index.html'));
+    });
+  }
+
+  app.use((req, res) => {
+    res.status(404).json({ error: { message: 'Not found', data: { reason: 'not_found', httpStatus: 404, requestId: requestIdOf(req) } } });
+  });
+
+  const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+    const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
+    if (status >= 500) req.log.error({ err: error }, 'unhandled error');
+    const reason = status === 413 ? 'payload_too_large' : status === 400 ? 'malformed_request' : status === 415 ? 'unsupported_media_type' : 'internal_error';
+    const message = status === 413 ? 'The request body is too large.' : status < 500 ? 'The request could not be read.' : 'Internal server error';
+    res.status(status).json({ error: { message, data: { reason, httpStatus: status, requestId: requestIdOf(req) } } });
+  };
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { migrationsAtHead, type Sql } from '@bastion/db';
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+}
+
+export function healthRoutes(options: { sql: Sql; expectedMigration: number; isShuttingDown: () => boolean; timeoutMs?: number }): Router {
+  const routes = Router();
+  const timeoutMs = options.timeoutMs ?? 2000;
+
+  // Liveness: the process answers; no I/O, so a slow database never gets the process restarted.
+  routes.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  // Readiness: the database answers within the timeout and has every migration this build needs.
+  routes.get('/readyz', async (_req, res) => {
+    const checks: Record<string, 'ok' | 'failing'> = { database: 'failing', migrations: 'failing' };
+    if (!options.isShuttingDown()) {
+      try {
+        await withTimeout(options.sql`select 1`, timeoutMs);
+        checks.database = 'ok';
+        if (await withTimeout(migrationsAtHead(options.sql, options.expectedMigration), timeoutMs)) checks.migrations = 'ok';
+      } catch {
+        // reported as failing below
+      }
+    }
+    const ready = !options.isShuttingDown() && Object.values(checks).every((state) => state === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+  return routes;
+}

@@ -1,0 +1,49 @@
+import client from 'prom-client';
+import type { Sql } from '@bastion/db';
+
+export interface Metrics {
+  registry: client.Registry;
+  requestDuration: client.Histogram<'procedure' | 'type' | 'code'>;
+  inFlight: client.Gauge;
+}
+
+/**
+ * postgres.js keeps no pool statistics, so the pool is counted where its connections are visible:
+ * pg_stat_activity, filtered by this pool's unique application_name.
+ */
+export function createMetrics(options: { sql: Sql; applicationName: string; poolMax: number }): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const requestDuration = new client.Histogram({
+    name: 'bastion_trpc_request_duration_seconds',
+    help: 'tRPC procedure duration by procedure, type and result code',
+    labelNames: ['procedure', 'type', 'code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const inFlight = new client.Gauge({ name: 'bastion_http_requests_in_flight', help: 'HTTP requests being served', registers: [registry] });
+  new client.Gauge({ name: 'bastion_db_pool_max', help: 'Configured pool size', registers: [registry] }).set(options.poolMax);
+  const poolConnections = new client.Gauge({
+    name: 'bastion_db_pool_connections',
+    help: 'Open pool connections by state (active = in use)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      try {
+        const rows = await options.sql<{ total: number; active: number }[]>`
+          select count(*)::int as total, count(*) filter (where state <> 'idle')::int as active
+          from pg_stat_activity where application_name = ${options.applicationName}`;
+        // The scrape's own query holds one connection; it is not application load.
+        const total = rows[0]?.total ?? 0;
+        const active = Math.max(0, (rows[0]?.active ?? 0) - 1);
+        this.set({ state: 'total' }, total);
+        this.set({ state: 'active' }, active);
+        this.set({ state: 'idle' }, total - active);
+      } catch {
+        this.reset();
+      }
+    },
+  });
+  void poolConnections;
+  return { registry, requestDuration, inFlight };
+}

@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DestinationStream } from 'pino';
+import { createLogger, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
+import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
+import { createApp } from './app.ts';
+import { createMetrics } from './metrics.ts';
+
+const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+export interface StartOptions {
+  config: AppConfig;
+  /** Where logs go (tests capture them); stdout by default. */
+  logDestination?: DestinationStream;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: AppDeps;
+  /** Graceful: stop accepting, drain in-flight requests, close the pool, stop the embedded database. */
+  close(): Promise<void>;
+}
+
+export async function startServer({ config, logDestination }: StartOptions): Promise<RunningServer> {
+  const logger = createLogger({ level: config.log.level, destination: logDestination });
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  let url = config.db.url;
+  if (!url) {
+    const { startEmbeddedPostgres } = await import('@bastion/db/embedded');
+    const embedded = await startEmbeddedPostgres({
+      dataDir: config.db.embedded.dataDir,
+      port: config.db.embedded.port,
+      onLog: (line) => logger.debug({ component: 'embedded-postgres' }, line),
+    });
+    logger.info({ port: embedded.port, dataDir: embedded.dataDir }, 'embedded PostgreSQL started');
+    url = embedded.url;
+    stopEmbedded = embedded.stop;
+  }
+
+  try {
+    if (config.db.migrateOnStart) await runMigrations(url);
+  } catch (error) {
+    await stopEmbedded?.();
+    throw error;
+  }
+
+  const { db, sql, applicationName, close: closePool } = createDb({ ...config.db, url });
+  const deps: AppDeps = { config, db, sql, logger, sessionCache: new SessionCache({ ttlMs: 5_000 }) };
+  const metrics = createMetrics({ sql, applicationName, poolMax: config.db.poolMax });
+  let shuttingDown = false;
+  const app = createApp({
+    deps,
+    metrics,
+    expectedMigration: latestMigrationMillis(),
+    isShuttingDown: () => shuttingDown,
+    webDistDir: config.http.webDistDir ?? DEFAULT_WEB_DIST,
+  });
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.http.port, config.http.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  logger.info({ url: `http://${host}:${port}` }, 'server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      shuttingDown = true;
+      logger.info('shutting down: draining requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timedOut = await Promise.race([
+        drained.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.http.shutdownTimeoutMs).unref()),
+      ]);
+      if (timedOut) {
+        logger.warn('drain timeout reached: closing remaining connections');
+        server.closeAllConnections();
+      }
+      await closePool();
+      await stopEmbedded?.();
+      logger.info('shutdown complete');
+    })());
+
+  return { url: `http://${host}:${port}`, port, deps, close };
+}

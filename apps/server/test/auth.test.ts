@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorDataOf } from '@bastion/client';
+import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+
+let server: TestServer;
+/** Every password and token this file handles; none may appear in the server's logs. */
+const secrets = new Set<string>();
+
+beforeAll(async () => {
+  server = await startTestServer({ REFRESH_GRACE_S: '2' });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+async function registerAndLogin(email = uniqueEmail()) {
+  secrets.add(STRONG_PASSWORD);
+  await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD, name: 'Test User' });
+  const login = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+  if (!login.accessToken || !login.refreshToken) throw new Error('body delivery returned no tokens');
+  secrets.add(login.accessToken);
+  secrets.add(login.refreshToken);
+  return { email, accessToken: login.accessToken, refreshToken: login.refreshToken, user: login.user };
+}
+
+async function refresh(refreshToken: string) {
+  const result = await server.client().auth.refresh.mutate({ refreshToken });
+  if (result.accessToken) secrets.add(result.accessToken);
+  if (result.refreshToken) secrets.add(result.refreshToken);
+  return result;
+}
+
+async function failureOf(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    return { error, data: errorDataOf(error) };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('register', () => {
+  it('creates a user with a lower-cased email and no password in the response', async () => {
+    const email = uniqueEmail('Mixed');
+    const { user } = await server.client().auth.register.mutate({ email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD });
+    expect(user.email).toBe(email.toLowerCase());
+    expect(user.role).toBe('user');
+    expect(user.emailVerified).toBe(false);
+    expect(JSON.stringify(user)).not.toMatch(/hash|argon/i);
+  });
+
+  it('rejects invalid input with field errors and creates nothing', async () => {
+    const email = uniqueEmail();
+    const response = await post(server, 'auth.register', { email: 'not-an-email', password: 'short' });
+    expect(response.status).toBe(400);
+    const data = (response.json as { error: { data: { reason: string; fieldErrors: Record<string, string[]> } } }).error.data;
+    expect(data.reason).toBe('validation_failed');
+    expect(Object.keys(data.fieldErrors).sort()).toEqual(['email', 'password']);
+
+    const common = await failureOf(server.client().auth.register.mutate({ email, password: 'password1234' }));
+    expect(common.data?.fieldErrors?.password?.[0]).toMatch(/too common/);
+    const same = await failureOf(server.client().auth.register.mutate({ email, password: email }));
+    expect(same.data?.fieldErrors?.password).toBeDefined();
+    const tooLong = await failureOf(server.client().auth.register.mutate({ email, password: 'x'.repeat(129) }));
+    expect(tooLong.data?.fieldErrors?.password).toBeDefined();
+    // Nothing was created: the email is still free.
+    await expect(server.client().auth.register.mutate({ email, password: STRONG_PASSWORD })).resolves.toBeDefined();
+  });
+
+  it('answers a duplicate email (any case) with CONFLICT and no database detail', async () => {
+    const email = uniqueEmail();
+    await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
+    const response = await post(server, 'auth.register', { email: email.toUpperCase(), password: STRONG_PASSWORD });
+    expect(response.status).toBe(409);
+    const body = response.json as { error: { message: string; data: { code: string; reason: string; requestId: string } } };
+    expect(body.error.data.code).toBe('CONFLICT');
+    expect(body.error.data.reason).toBe('resource_already_exists');
+    expect(body.error.data.requestId).toBe(response.headers.get('x-request-id'));
+    expect(response.text).not.toMatch(/users|email_lower|constraint|duplicate key|insert|select|stack|\.ts:/i);
+  });
+});
+
+describe('login', () => {
+  it('answers an unknown email and a wrong password identically', async () => {
+    const { email } = await registerAndLogin();
+    const unknown = await post(server, 'auth.login', { email: uniqueEmail('ghost'), password: 'wrong-password-123' });
+    const wrong = await post(server, 'auth.login', { email, password: 'wrong-password-123' });
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    const strip = (json: unknown) => {
+      const error = (json as { error: { message: string; data: Record<string, unknown> } }).error;
+      const { requestId: _requestId, ...data } = error.data;
+      return { message: error.message, data };
+    };
+    expect(strip(unknown.json)).toEqual(strip(wrong.json));
+    expect(strip(wrong.json).data.reason).toBe('invalid_credentials');
+  });
+
+  it('takes similar time for an unknown email as for a wrong password (dummy hash)', async () => {
+    const { email } = await registerAndLogin();
+    const time = async (body: unknown) => {
+      const started = performance.now();
+      await post(server, 'auth.login', body);
+      return performance.now() - started;
+    };
+    await time({ email, password: 'warm-up-password' });
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      unknown.push(await time({ email: uniqueEmail('ghost'), password: 'wrong-password-123' }));
+      wrong.push(await time({ email, password: 'wrong-password-123' }));
+    }
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    // Both run one argon2id verification; without the dummy hash the unknown email would answer ~10x faster.
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.4);
+  });
+
+  it('sets httpOnly SameSite=Strict cookies by default and returns no token in the body', async () => {
+    const email = uniqueEmail();
+    await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
+    const response = await post(server, 'auth.login', { email, password: STRONG_PASSWORD });
+    expect(response.status).toBe(200);
+    expect(response.text).not.toMatch(/"accessToken"|"refreshToken"/);
+    const cookies = response.headers.getSetCookie();
+    expect(cookies).toHaveLength(2);
+    for (const cookie of cookies) {
+      expect(cookie).toMatch(/HttpOnly/);
+      expect(cookie).toMatch(/SameSite=Strict/);
+      expect(cookie).toMatch(/Path=\//);
+    }
+  });
+
+  it('lets a bearer token call auth.me', async () => {
+    const { accessToken, email } = await registerAndLogin();
+    const { user } = await server.client({ accessToken }).auth.me.query();
+    expect(user.email).toBe(email);
+  });
+});
+
+describe('refresh rotation', () => {
+  it('rotates: the new pair works, and each refresh token is single-use', async () => {
+    const { refreshToken } = await registerAndLogin();
+    const first = await refresh(refreshToken);
+    expect(first.refreshToken).toBeDefined();
+    expect(first.refreshToken).not.toBe(refreshToken);
+    await expect(server.client({ accessToken: first.accessToken }).auth.me.query()).resolves.toBeDefined();
+    const second = await refresh(first.refreshToken!);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+  });
+
+  it('returns the same child for the parent inside the grace window', async () => {
+    const { refreshToken } = await registerAndLogin();
+    const first = await refresh(refreshToken);
+    const again = await refresh(refreshToken);
+    expect(again.refreshToken).toBe(first.refreshToken);
+    // The child is still valid and rotates normally.
+    await expect(refresh(first.refreshToken!)).resolves.toBeDefined();
+  });
+
+  it('revokes the whole session when a rotated token is reused after the grace window', async () => {
+    const { refreshToken, accessToken } = await registerAndLogin();
+    const child = await refresh(refreshToken);
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    const reuse = await failureOf(refresh(refreshToken));
+    expect(reuse.data?.code).toBe('UNAUTHORIZED');
+    expect(reuse.data?.reason).toBe('invalid_refresh_token');
+    // The live child and the session's access tokens are dead too.
+    const childRefresh = await failureOf(refresh(child.refreshToken!));
+    expect(childRefresh.data?.code).toBe('UNAUTHORIZED');
+    const me = await failureOf(server.client({ accessToken }).auth.me.query());
+    expect(me.data?.code).toBe('UNAUTHORIZED');
+    const events = await server.deps.sql<{ type: string }[]>`
+      select type from security_events where type = 'refresh_token_reused'`;
+    expect(events.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('twenty parallel refreshes with one token yield one child, one live session, no 5xx', async () => {
+    const { refreshToken, user } = await registerAndLogin();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => post(server, 'auth.refresh', { refreshToken })));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const children = new Set(responses.map((r) => (r.json as { result: { data: { refreshToken: string } } }).result.data.refreshToken));
+    for (const child of children) secrets.add(child);
+    expect(children.size).toBe(1);
+    const sessions = await server.deps.sql<{ count: number }[]>`
+      select count(*)::int as count from sessions where user_id = ${user.id} and revoked_at is null`;
+    expect(sessions[0]?.count).toBe(1);
+    const live = await server.deps.sql<{ count: number }[]>`
+      select count(*)::int as count from refresh_tokens rt join sessions s on s.id = rt.session_id
+      where s.user_id = ${user.id} and rt.used_at is null and rt.revoked_at is null`;
+    expect(live[0]?.count).toBe(1);
+  });
+
+  it('refuses garbage and unknown refresh tokens with UNAUTHORIZED', async () => {
+    for (const token of ['garbage', `rt_${'A'.repeat(43)}`]) {
+      const failure = await failureOf(refresh(token));
+      expect(failure.data?.code).toBe('UNAUTHORIZED');
+    }
+  });
+});
+
+describe('logout', () => {
+  it('ends the session: its access and refresh tokens stop working at once', async () => {
+    const { accessToken, refreshToken } = await registerAndLogin();
+    await server.client({ accessToken }).auth.logout.mutate();
+    expect((await failureOf(server.client({ accessToken }).auth.me.query())).data?.code).toBe('UNAUTHORIZED');
+    expect((await failureOf(refresh(refreshToken))).data?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('ends only the current session', async () => {
+    const first = await registerAndLogin();
+    const second = await server.client().auth.login.mutate({ email: first.email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+    secrets.add(second.accessToken!);
+    secrets.add(second.refreshToken!);
+    await server.client({ accessToken: first.accessToken }).auth.logout.mutate();
+    await expect(server.client({ accessToken: second.accessToken }).auth.me.query()).resolves.toBeDefined();
+  });
+
+  it('requires authentication', async () => {
+    expect((await failureOf(server.client().auth.logout.mutate())).data?.code).toBe('UNAUTHORIZED');
+    expect((await failureOf(server.client().auth.me.query())).data?.code).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('logs', () => {
+  it('never contain a password or token handled in this file', () => {
+    const text = server.logs.join('');
+    expect(text.length).toBeGreaterThan(0);
+    expect(secrets.size).toBeGreaterThan(5);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).toContain('"requestId"');
+  });
+});

@@ -1,0 +1,106 @@
+import type { ReactNode } from 'react';
+import { Button } from '../components/button.tsx';
+import { Avatar, Card, PageHeading } from '../components/layout.tsx';
+import { Spinner } from '../components/spinner.tsx';
+import { Redirect } from '../lib/router.tsx';
+import { useDocumentTitle } from '../lib/use-document-title.ts';
+import { useSession, type User } from '../session.ts';
+
+const memberSince = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
+
+export function AccountPage() {
+  useDocumentTitle('Your account');
+  const session = useSession();
+
+  switch (session.status) {
+    case 'signed-out':
+      return <Redirect to="/sign-in" />;
+    case 'loading':
+      return <AccountSkeleton />;
+    case 'error':
+      return (
+        <Card>
+          <PageHeading title="We could not load your account" subtitle="Bastion did not answer. Check your connection, then try again." />
+          <Button onClick={session.retry} pending={session.retrying} pendingLabel="Retrying…">
+            Try again
+          </Button>
+        </Card>
+      );
+    case 'signed-in':
+      return <AccountDetails user={session.user} />;
+  }
+}
+
+function AccountDetails({ user }: { user: User }) {
+  return (
+    <Card wide>
+      <div className="mb-6 flex items-center gap-4">
+        <Avatar user={user} className="size-14 text-xl" />
+        <div className="min-w-0">
+          <PageHeading title={user.name ?? 'Your account'} />
+        </div>
+      </div>
+      <dl className="divide-y divide-slate-100 border-y border-slate-100">
+        <Row term="Email">
+          <span data-testid="account-email" className="break-all">
+            {user.email}
+          </span>
+          <EmailBadge verified={user.emailVerified} />
+        </Row>
+        <Row term="Name">{user.name ?? <span className="text-slate-500">Not set</span>}</Row>
+        <Row term="Role">
+          <span className="rounded-md bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 capitalize">{user.role}</span>
+        </Row>
+        <Row term="Member since">
+          <time dateTime={user.createdAt}>{memberSince.format(new Date(user.createdAt))}</time>
+        </Row>
+      </dl>
+    </Card>
+  );
+}
+
+function Row({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div className="grid gap-1 py-3 sm:grid-cols-3 sm:gap-4">
+      <dt className="text-sm font-medium text-slate-500">{term}</dt>
+      <dd className="flex min-w-0 flex-wrap items-center gap-2 text-sm text-slate-900 sm:col-span-2">{children}</dd>
+    </div>
+  );
+}
+
+function EmailBadge({ verified }: { verified: boolean }) {
+  return verified ? (
+    <span className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-emerald-600/20 ring-inset">Verified</span>
+  ) : (
+    <span className="rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-600/20 ring-inset">Not verified</span>
+  );
+}
+
+function AccountSkeleton() {
+  return (
+    <Card wide>
+      <div role="status" className="animate-pulse">
+        <span className="sr-only">Loading your account…</span>
+        <div className="mb-6 flex items-center gap-4">
+          <div className="size-14 rounded-full bg-slate-200" />
+          <div className="h-6 w-40 rounded bg-slate-200" />
+        </div>
+        {[1, 2, 3, 4].map((row) => (
+          <div key={row} className="flex gap-4 border-t border-slate-100 py-4">
+            <div className="h-4 w-24 rounded bg-slate-200" />
+            <div className="h-4 flex-1 rounded bg-slate-100" />
+          </div>
+        ))}
+      </div>
+    </Card>
+  );
+}
+
+export function FullPageSpinner({ label }: { label: string }) {
+  return (
+    <div role="status" className="flex items-center gap-3 text-sm text-slate-600">
+      <Spinner className="size-5 text-indigo-600" />
+      {label}
+    </div>
+  );
+}

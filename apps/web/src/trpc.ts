@@ -1,0 +1,40 @@
+import type { AppRouter } from '@bastion/api';
+import { QueryClient } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCReact } from '@trpc/react-query';
+import { isClientError } from './lib/api-error.ts';
+import { refreshOnUnauthorizedLink } from './lib/refresh-link.ts';
+import { singleFlight } from './lib/single-flight.ts';
+
+export const trpc = createTRPCReact<AppRouter>();
+
+/** Tokens live in httpOnly cookies: every request must carry them, and JS never reads them. */
+function transport() {
+  return httpBatchLink<AppRouter>({
+    url: '/trpc',
+    maxItems: 10,
+    fetch: (url, options) => fetch(url, { ...options, credentials: 'include' }),
+  });
+}
+
+// Its own client, outside the retrying chain, so a failing refresh can never trigger another refresh.
+const refreshClient = createTRPCClient<AppRouter>({ links: [transport()] });
+
+/** Module-level so every 401 in the page, from any component, joins the same refresh. */
+export const refreshSession = singleFlight(() => refreshClient.auth.refresh.mutate());
+
+export function createApiClient() {
+  return trpc.createClient({ links: [refreshOnUnauthorizedLink(refreshSession), transport()] });
+}
+
+export function createQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 30_000,
+        retry: (failureCount, error) => failureCount < 2 && !isClientError(error),
+      },
+      mutations: { retry: false },
+    },
+  });
+}

@@ -1,0 +1,63 @@
+import { Writable } from 'node:stream';
+import { loadConfig, type AppConfig } from '@bastion/api';
+import { createBastionClient } from '@bastion/client';
+import { startServer, type RunningServer } from '@bastion/server';
+import { createTestDatabase } from './database.ts';
+
+export interface TestServer extends RunningServer {
+  /** Every log line the server wrote, as text. */
+  logs: string[];
+  client: (options?: { accessToken?: string; headers?: Record<string, string> }) => ReturnType<typeof createBastionClient>;
+}
+
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'debug',
+  JWT_SECRETS: 'k2:dGVzdC1rZXktdHdvLWZvci1yb3RhdGlvbi10ZXN0cy0wMTIzNDU2Nzg5,k1:dGVzdC1rZXktb25lLWZvci1yb3RhdGlvbi10ZXN0cy0wMTIzNDU2Nzg5',
+  REFRESH_TOKEN_SECRET: 'dGVzdC1yZWZyZXNoLXRva2VuLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm',
+};
+
+/** The real server on an ephemeral port, over its own fresh database, with captured logs. */
+export async function startTestServer(env: Record<string, string> = {}, databaseUrl?: string): Promise<TestServer> {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString());
+      callback();
+    },
+  });
+  const config: AppConfig = loadConfig({ ...TEST_ENV, DATABASE_URL: databaseUrl ?? (await createTestDatabase()), ...env });
+  const server = await startServer({ config, logDestination: destination });
+  return {
+    ...server,
+    logs,
+    client: (options = {}) => createBastionClient({ baseUrl: server.url, accessToken: options.accessToken, headers: options.headers, batch: false }),
+  };
+}
+
+/** Raw HTTP, for what the typed client cannot express (cookies, odd content types, bodies). */
+export async function post(server: { url: string }, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${server.url}/trpc/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: safeJson(text) };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function uniqueEmail(prefix = 'user'): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 10)}@example.com`;
+}
+
+export const STRONG_PASSWORD = 'correct-horse-battery-staple-42';
