@@ -11,6 +11,7 @@ import { healthRoutes } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import { requestId, requestIdOf } from './request-id.ts';
 import { trpcHandler } from './trpc-handler.ts';
+import { trpcMetrics } from './trpc-metrics.ts';
 
 export interface AppOptions {
   deps: AppDeps;
@@ -93,8 +94,9 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, we
       exposedHeaders: ['x-request-id', 'retry-after'],
       maxAge: 600,
     }),
+    trpcMetrics(metrics),
     csrfGuard(config),
-    trpcHandler(deps, metrics),
+    trpcHandler(deps),
   );
 
   if (webDistDir && existsSync(path.join(webDistDir, 'index.html'))) {

@@ -127,7 +127,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const env = dropEmpty(resolveSecretFiles(source, problems));
   const result = envSchema.safeParse(env);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    for (const issue of result.error.issues) problems.push(`${String(issue.path[0] ?? '(root)')}: ${issue.message}`);
   }
   if (result.success && result.data.NODE_ENV === 'production') {
     const data = result.data;
