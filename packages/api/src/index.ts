@@ -8,3 +8,4 @@ export type { ErrorShape, ErrorData } from './errors/error-formatter.ts';
 export { SessionCache } from './features/auth/session-cache.ts';
 export { cookieNames } from './features/auth/token-cookies.ts';
 export { runInRequestScope, currentRequestId } from './request-scope.ts';
+export { hashPassword } from './features/auth/password.ts';

@@ -1,0 +1,47 @@
+// pnpm dev: the embedded PostgreSQL (unless DATABASE_URL is set), migrations, the API with reload on
+// change, and the Vite dev server with hot reload, which proxies /trpc to the API (same origin).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { loadConfig } from '@bastion/api';
+import { runMigrations } from '@bastion/db';
+
+const WEB_PORT = Number(process.env.WEB_PORT ?? 5173);
+const env = { ...process.env, APP_ORIGIN: process.env.APP_ORIGIN ?? `http://localhost:${WEB_PORT}` };
+const config = loadConfig(env);
+
+let stopDatabase: (() => Promise<void>) | undefined;
+let databaseUrl = config.db.url;
+if (!databaseUrl) {
+  // Started here rather than by the API, so that it survives the API's reloads.
+  const { startEmbeddedPostgres } = await import('@bastion/db/embedded');
+  const embedded = await startEmbeddedPostgres({ dataDir: config.db.embedded.dataDir, port: config.db.embedded.port });
+  databaseUrl = embedded.url;
+  stopDatabase = embedded.stop;
+  console.log(`embedded PostgreSQL on port ${embedded.port}, data in ${embedded.dataDir}`);
+}
+await runMigrations(databaseUrl);
+
+const children: ChildProcess[] = [
+  spawn(process.execPath, [...process.execArgv, '--watch', 'apps/server/src/main.ts'], {
+    stdio: 'inherit',
+    env: { ...env, DATABASE_URL: databaseUrl, MIGRATE_ON_START: 'false' },
+  }),
+  spawn('pnpm', ['--filter', '@bastion/web', 'exec', 'vite', '--port', String(WEB_PORT), '--strictPort'], {
+    stdio: 'inherit',
+    env: { ...env, API_PORT: String(config.http.port) },
+  }),
+];
+
+console.log(`\n  Bastion dev\n  web  http://localhost:${WEB_PORT}\n  api  http://${config.http.host}:${config.http.port}/trpc\n`);
+
+let stopping = false;
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)));
+  await stopDatabase?.();
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+for (const child of children) child.once('exit', (code) => void stop(code ?? 1));
