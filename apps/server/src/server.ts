@@ -75,7 +75,10 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
       shuttingDown = true;
       logger.info('shutting down: draining requests');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections go idle as their last response ends: close each as soon as it does.
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
+      void drained.finally(() => clearInterval(reaper));
       const timedOut = await Promise.race([
         drained.then(() => false),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(true), config.http.shutdownTimeoutMs).unref()),
