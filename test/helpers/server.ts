@@ -32,6 +32,11 @@ export async function startTestServer(env: Record<string, string> = {}, database
   const server = await startServer({ config, logDestination: destination });
   return {
     ...server,
+    // Every file that starts a server also proves its logs hold no credential.
+    close: async () => {
+      await server.close();
+      assertNoSecretsIn(logs.join(''));
+    },
     logs,
     client: (options = {}) => createBastionClient({ baseUrl: server.url, accessToken: options.accessToken, headers: options.headers, batch: false }),
   };
@@ -53,6 +58,19 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
+  }
+}
+
+const SECRET_PATTERNS: [string, RegExp][] = [
+  ['a JWT', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/],
+  ['a refresh token', /rt_[A-Za-z0-9_-]{43}/],
+  ['a test password', /correct-horse-battery-staple/],
+  ['a Set-Cookie value', /bastion_(at|rt)=[^;\s"]+/],
+];
+
+export function assertNoSecretsIn(text: string): void {
+  for (const [what, pattern] of SECRET_PATTERNS) {
+    if (pattern.test(text)) throw new Error(`server logs contain ${what}`);
   }
 }
 

@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorDataOf } from '@bastion/client';
-import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+import { post, startTestServer, STRONG_PASSWORD, TEST_ENV, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
 
 let server: TestServer;
 /** Every password and token this file handles; none may appear in the server's logs. */
@@ -195,6 +196,38 @@ describe('refresh rotation', () => {
     for (const token of ['garbage', `rt_${'A'.repeat(43)}`]) {
       const failure = await failureOf(refresh(token));
       expect(failure.data?.code).toBe('UNAUTHORIZED');
+    }
+  });
+});
+
+describe('access token checks over HTTP', () => {
+  const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const keyK2 = Buffer.from(TEST_ENV.JWT_SECRETS.split(',')[0]!.split(':')[1]!, 'base64');
+  function forge(header: object, payload: object, key: Buffer | string = keyK2) {
+    const body = `${b64url(header)}.${b64url(payload)}`;
+    return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+  }
+
+  it('refuses tampered, expired, alg:none, wrong-kid, wrong-aud and foreign-key tokens', async () => {
+    const { accessToken } = await registerAndLogin();
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    const header = { alg: 'HS256', typ: 'JWT', kid: 'k2' };
+    const now = Math.floor(Date.now() / 1000);
+    // The forged control token is accepted, so each refusal below is the one claim that differs.
+    await expect(server.client({ accessToken: forge(header, claims) }).auth.me.query()).resolves.toBeDefined();
+    const [h, , sig] = accessToken.split('.');
+    const bad = {
+      tampered: `${h}.${b64url({ ...claims, role: 'admin' })}.${sig}`,
+      expired: forge(header, { ...claims, iat: now - 3600, exp: now - 60 }),
+      algNone: `${b64url({ alg: 'none', typ: 'JWT', kid: 'k2' })}.${b64url(claims)}.`,
+      wrongKid: forge({ ...header, kid: 'k9' }, claims),
+      wrongAud: forge(header, { ...claims, aud: 'another-api' }),
+      foreignKey: forge(header, claims, 'not-our-key'),
+      jku: forge({ ...header, jku: 'http://127.0.0.1:1/keys' }, claims),
+    };
+    for (const [name, token] of Object.entries(bad)) {
+      const failure = await failureOf(server.client({ accessToken: token }).auth.me.query());
+      expect({ name, code: failure.data?.code }).toEqual({ name, code: 'UNAUTHORIZED' });
     }
   });
 });

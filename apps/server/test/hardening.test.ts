@@ -155,6 +155,7 @@ describe('metrics', () => {
   it('requires the metrics token and exposes request, in-flight and pool metrics', async () => {
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     await server.client().health.ping.query();
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const response = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-tests-0123' } });
     expect(response.status).toBe(200);
     const text = await response.text();
@@ -166,8 +167,14 @@ describe('metrics', () => {
   });
 
   it('labels unknown procedures as "unknown"', async () => {
-    await fetch(`${server.url}/trpc/no.such.procedure${Math.random()}`);
-    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-tests-0123' } })).text();
+    const response = await fetch(`${server.url}/trpc/no.such.procedure${Math.random()}`);
+    expect(response.status).toBe(404);
+    // The observation is recorded when the response finishes, which can trail the client by a tick.
+    let text = '';
+    for (let attempt = 0; attempt < 20 && !text.includes('procedure="unknown"'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-tests-0123' } })).text();
+    }
     expect(text).not.toContain('no.such.procedure');
     expect(text).toContain('procedure="unknown"');
   });

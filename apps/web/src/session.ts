@@ -14,7 +14,8 @@ export type Session =
 
 /** Who is signed in, from `auth.me`. An UNAUTHORIZED answer (after the link's one refresh) means signed out. */
 export function useSession(): Session {
-  const me = trpc.auth.me.useQuery();
+  // Every page reads the session; a known "signed out" must not be re-asked each time one mounts.
+  const me = trpc.auth.me.useQuery(undefined, { retryOnMount: false });
   if (isUnauthorized(me.error)) return { status: 'signed-out' };
   if (me.data) return { status: 'signed-in', user: me.data.user };
   if (me.error) return { status: 'error', retry: () => void me.refetch(), retrying: me.isFetching };

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Link } from '../lib/router.tsx';
+import { Link, usePathname } from '../lib/router.tsx';
 import { useSession, useSignOut, type User } from '../session.ts';
 import { Button, buttonClasses } from './button.tsx';
 
@@ -23,23 +23,31 @@ export function Layout({ children }: { children: ReactNode }) {
 
 function Header() {
   const session = useSession();
+  // A link to the page you are on is noise, and dropping it keeps the header on one line at 360 px.
+  const pathname = usePathname();
   return (
-    <header className="border-b border-slate-200 bg-white">
+    <header className="relative border-b border-slate-200 bg-white">
       <div className="mx-auto flex h-16 max-w-5xl items-center justify-between gap-3 px-4">
         <Link to="/" className="flex shrink-0 items-center gap-2 rounded-md text-lg font-bold tracking-tight focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-indigo-600">
           <img src="/favicon.svg" alt="" className="size-7" />
           Bastion
         </Link>
-        <nav aria-label="Account" className="flex min-w-0 items-center gap-2">
+        <nav aria-label="Account" className="flex min-w-0 items-center gap-1 sm:gap-2">
           {session.status === 'signed-in' && <UserMenu user={session.user} />}
           {session.status === 'signed-out' && (
             <>
-              <Link to="/sign-in" className="rounded-md px-3 py-2 text-sm font-semibold text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600">
-                Sign in
-              </Link>
-              <Link to="/sign-up" className={buttonClasses('primary')}>
-                Create account
-              </Link>
+              {pathname !== '/sign-in' && (
+                <Link to="/sign-in" className="rounded-md px-2 py-2 text-sm font-semibold whitespace-nowrap text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:px-3">
+                  Sign in
+                </Link>
+              )}
+              {pathname !== '/sign-up' && (
+                <Link to="/sign-up" className={buttonClasses('primary', { compact: true })}>
+                  {/* The full label does not fit beside "Sign in" at 360 px. */}
+                  <span className="sm:hidden">Sign up</span>
+                  <span className="hidden sm:inline">Create account</span>
+                </Link>
+              )}
             </>
           )}
         </nav>
@@ -54,18 +62,18 @@ function UserMenu({ user }: { user: User }) {
     <>
       <Link
         to="/account"
-        className="flex min-w-0 items-center gap-2 rounded-full py-1 pr-1 pl-1 text-sm font-medium text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:pr-3"
+        className="flex min-w-0 items-center gap-2 rounded-full p-1 text-sm font-medium text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:pr-3"
       >
         <Avatar user={user} className="size-8 text-sm" />
         <span className="hidden max-w-48 truncate sm:inline">{user.name ?? user.email}</span>
         <span className="sr-only sm:hidden">Account</span>
       </Link>
       {signOut.isError && (
-        <p role="alert" className="hidden text-xs text-red-700 sm:block">
-          Sign-out failed. Try again.
+        <p role="alert" className="absolute top-full right-4 mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 shadow-sm ring-1 ring-red-200">
+          Sign-out failed. Check your connection and try again.
         </p>
       )}
-      <Button variant="secondary" pending={signOut.isPending} pendingLabel="Signing out…" onClick={() => signOut.mutate()}>
+      <Button variant="secondary" compact pending={signOut.isPending} pendingLabel="Signing out…" onClick={() => signOut.mutate()}>
         Sign out
       </Button>
     </>
@@ -88,13 +96,16 @@ export function Card({ children, wide = false }: { children: ReactNode; wide?: b
 }
 
 /** The page title; focusable so route changes can move screen-reader focus to it. */
-export function PageHeading({ title, subtitle }: { title: string; subtitle?: ReactNode }) {
+export function PageHeading({ title, subtitle, leading }: { title: string; subtitle?: ReactNode; leading?: ReactNode }) {
   return (
-    <div className="mb-6 space-y-1.5">
-      <h1 tabIndex={-1} className="text-2xl font-bold tracking-tight text-slate-900 focus:outline-none">
-        {title}
-      </h1>
-      {subtitle && <p className="text-sm text-slate-600">{subtitle}</p>}
+    <div className="mb-6 flex items-center gap-4">
+      {leading}
+      <div className="min-w-0 space-y-1.5">
+        <h1 tabIndex={-1} className="text-2xl font-bold tracking-tight text-slate-900 focus:outline-none">
+          {title}
+        </h1>
+        {subtitle && <p className="text-sm text-slate-600">{subtitle}</p>}
+      </div>
     </div>
   );
 }

@@ -1,7 +1,6 @@
 import type { ReactNode } from 'react';
 import { Button } from '../components/button.tsx';
 import { Avatar, Card, PageHeading } from '../components/layout.tsx';
-import { Spinner } from '../components/spinner.tsx';
 import { Redirect } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useSession, type User } from '../session.ts';
@@ -34,12 +33,7 @@ export function AccountPage() {
 function AccountDetails({ user }: { user: User }) {
   return (
     <Card wide>
-      <div className="mb-6 flex items-center gap-4">
-        <Avatar user={user} className="size-14 text-xl" />
-        <div className="min-w-0">
-          <PageHeading title={user.name ?? 'Your account'} />
-        </div>
-      </div>
+      <PageHeading title="Your account" subtitle="The details Bastion holds about you." leading={<Avatar user={user} className="size-14 text-xl" />} />
       <dl className="divide-y divide-slate-100 border-y border-slate-100">
         <Row term="Email">
           <span data-testid="account-email" className="break-all">
@@ -93,14 +87,5 @@ function AccountSkeleton() {
         ))}
       </div>
     </Card>
-  );
-}
-
-export function FullPageSpinner({ label }: { label: string }) {
-  return (
-    <div role="status" className="flex items-center gap-3 text-sm text-slate-600">
-      <Spinner className="size-5 text-indigo-600" />
-      {label}
-    </div>
   );
 }

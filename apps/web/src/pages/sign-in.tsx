@@ -22,7 +22,7 @@ export function SignInPage() {
   const [errors, setErrors] = useState<SubmitErrors<Field>>(noErrors);
   const login = trpc.auth.login.useMutation({
     onSuccess: async ({ user }) => {
-      // A `auth.me` still in flight from before sign-in would overwrite the user with its 401.
+      // An `auth.me` still in flight from before sign-in would overwrite the user with its 401.
       await utils.auth.me.cancel();
       // The answer already holds the user: no need to ask `auth.me` again before showing the account.
       utils.auth.me.setData(undefined, { user });
@@ -45,7 +45,7 @@ export function SignInPage() {
     if (!email) missing.fields.email = 'Enter your email address.';
     if (!password) missing.fields.password = 'Enter your password.';
     setErrors(missing);
-    if (Object.keys(missing.fields).length > 0) return focusFirstInvalid(event.currentTarget);
+    if (Object.keys(missing.fields).length > 0) return focusFirstInvalid(formRef.current);
     login.mutate({ email, password });
   };
 

@@ -1,0 +1,298 @@
+/**
+ * Browser end-to-end test of the production build: starts the real server (NODE_ENV=production,
+ * strict CSP, Secure `__Host-` cookies, embedded PostgreSQL) and walks the web app in Chromium.
+ *
+ *   pnpm build && node scripts/e2e.ts       (CHROMIUM_PATH overrides /usr/bin/chromium)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const screenshotDir = path.join(root, '.e2e');
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+const NARROW = { width: 360, height: 780 };
+const WIDE = { width: 1280, height: 800 };
+
+interface Result {
+  name: string;
+  error?: string;
+}
+
+const results: Result[] = [];
+let aborted = false;
+
+/** Steps build on each other (sign-in needs the sign-up), so the first failure skips the rest. */
+async function step(name: string, run: () => Promise<void>): Promise<void> {
+  if (aborted) return;
+  try {
+    await run();
+    results.push({ name });
+    console.log(`  ✓ ${name}`);
+  } catch (error) {
+    aborted = true;
+    const message = error instanceof Error ? error.message : String(error);
+    results.push({ name, error: message });
+    console.log(`  ✗ ${name}\n    ${message.split('\n').join('\n    ')}`);
+  }
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+function ensureWebBuild() {
+  if (existsSync(path.join(root, 'apps/web/dist/index.html'))) return;
+  console.log('apps/web/dist is missing: building the web app');
+  const build = spawnSync('pnpm', ['--filter', '@bastion/web', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('pnpm --filter @bastion/web build failed');
+}
+
+interface RunningServer {
+  child: ChildProcess;
+  baseUrl: string;
+  output: string[];
+}
+
+function startServer(port: number, dataRoot: string): RunningServer {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    APP_ORIGIN: baseUrl,
+    JWT_SECRETS: `e2e:${randomBytes(32).toString('base64')}`,
+    REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
+    PG_DATA_DIR: path.join(dataRoot, 'pg'),
+    LOG_LEVEL: 'warn',
+  };
+  // The server must start its own embedded database, never reuse one from the caller's shell.
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ['apps/server/src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, baseUrl, output };
+}
+
+async function waitUntilReady(server: RunningServer) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`server exited with code ${server.child.exitCode} before it was ready`);
+    try {
+      const response = await fetch(`${server.baseUrl}/readyz`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`server not ready within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+async function stopServer(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    console.error('server did not stop after SIGTERM; killing it');
+    child.kill('SIGKILL');
+  }, STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function assertNoHorizontalOverflow(page: Page, label: string) {
+  // A string, not a function: this file is typechecked without the DOM library.
+  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
+  assert(width <= NARROW.width, `${label}: page is ${width} px wide at a ${NARROW.width} px viewport (horizontal overflow)`);
+}
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** The anonymous session check answers 401 (and so does a wrong password): Chromium logs those, and they are expected. */
+function isExpectedApiRejection(text: string, url: string | undefined) {
+  return /Failed to load resource: the server responded with a status of 4\d\d/.test(text) && url !== undefined && new URL(url).pathname.startsWith('/trpc/');
+}
+
+async function walk(page: Page, baseUrl: string) {
+  const email = `e2e-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
+  const password = `Correct horse ${randomBytes(6).toString('hex')} battery`;
+  const emailField = () => page.getByLabel('Email', { exact: true });
+  const passwordField = () => page.getByLabel('Password', { exact: true });
+
+  await step('landing page loads under the production CSP', async () => {
+    const response = await page.goto(baseUrl);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    assert(csp.includes("default-src 'self'"), `expected a strict CSP header, got "${csp}"`);
+    const html = (await response?.text()) ?? '';
+    assert(!/<script(?![^>]*\ssrc=)[^>]*>/i.test(html), 'index.html has an inline script, which the CSP blocks');
+    assert(!/<style|\sstyle=/i.test(html), 'index.html has inline styles, which the CSP blocks');
+    await page.getByRole('heading', { level: 1, name: /your account, secured/i }).waitFor();
+  });
+
+  await step('sign up leads to sign-in with a notice and the email filled in', async () => {
+    await page.getByRole('link', { name: 'Create account' }).first().click();
+    await page.waitForURL(`${baseUrl}/sign-up`);
+    await page.getByLabel('Name (optional)').fill('Ada Lovelace');
+    await emailField().fill(email);
+    await passwordField().fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${baseUrl}/sign-in`);
+    await page.getByRole('status').filter({ hasText: 'Your account is ready' }).waitFor();
+    assert((await emailField().inputValue()) === email, 'the new email is not filled in on the sign-in form');
+  });
+
+  await step('sign in shows the account', async () => {
+    await passwordField().fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${baseUrl}/account`);
+    const shown = await page.getByTestId('account-email').textContent();
+    assert(shown === email, `account shows "${shown}", expected "${email}"`);
+  });
+
+  await step('session cookies are Secure, httpOnly, SameSite=Strict and __Host- prefixed', async () => {
+    const cookies = await page.context().cookies(baseUrl);
+    for (const name of ['__Host-bastion_at', '__Host-bastion_rt']) {
+      const cookie = cookies.find((candidate) => candidate.name === name);
+      assert(cookie, `cookie ${name} was not stored (have: ${cookies.map((c) => c.name).join(', ') || 'none'})`);
+      assert(cookie.secure && cookie.httpOnly && cookie.sameSite === 'Strict' && cookie.path === '/', `cookie ${name} has weak attributes: ${JSON.stringify(cookie)}`);
+    }
+    assert((await page.evaluate('document.cookie')) === '', 'tokens are readable from JavaScript');
+  });
+
+  await step('the session survives a reload', async () => {
+    await page.reload();
+    await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
+  });
+
+  await step('an expired access token is refreshed transparently', async () => {
+    await page.context().clearCookies({ name: '__Host-bastion_at' });
+    await page.reload();
+    await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
+    const cookies = await page.context().cookies(baseUrl);
+    assert(cookies.some((cookie) => cookie.name === '__Host-bastion_at'), 'no new access cookie after the refresh');
+  });
+
+  await step('account page screenshots; no horizontal overflow at 360 px', async () => {
+    await screenshot(page, 'account-1280');
+    await page.setViewportSize(NARROW);
+    await assertNoHorizontalOverflow(page, '/account');
+    await screenshot(page, 'account-360');
+    await page.setViewportSize(WIDE);
+  });
+
+  await step('sign out lands on sign-in, and the account is then out of reach', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${baseUrl}/sign-in`);
+    await page.getByRole('status').filter({ hasText: 'You have signed out' }).waitFor();
+    await page.goto(`${baseUrl}/account`);
+    await page.waitForURL(`${baseUrl}/sign-in`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  await step('sign-in screenshots; no page overflows at 360 px', async () => {
+    await screenshot(page, 'sign-in-1280');
+    await page.setViewportSize(NARROW);
+    await assertNoHorizontalOverflow(page, '/sign-in');
+    await screenshot(page, 'sign-in-360');
+    for (const pathname of ['/', '/sign-up']) {
+      await page.goto(`${baseUrl}${pathname}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await assertNoHorizontalOverflow(page, pathname);
+    }
+    await page.setViewportSize(WIDE);
+  });
+
+  await step('a wrong password shows an error with the form (keyboard only)', async () => {
+    await page.goto(`${baseUrl}/sign-in`);
+    await emailField().fill(email);
+    await passwordField().fill(`${password}-wrong`);
+    await passwordField().press('Enter');
+    const alert = page.locator('form').getByRole('alert');
+    await alert.filter({ hasText: 'The email or password is incorrect.' }).waitFor();
+    assert(page.url() === `${baseUrl}/sign-in`, `left the sign-in page for ${page.url()}`);
+  });
+
+  await step('signing up again with the same email shows the error next to the email field', async () => {
+    await page.goto(`${baseUrl}/sign-up`);
+    await emailField().fill(email);
+    await passwordField().fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('input[name="email"][aria-invalid="true"]').waitFor();
+    const describedBy = (await emailField().getAttribute('aria-describedby')) ?? '';
+    const errorId = describedBy.split(' ')[0] ?? '';
+    const message = await page.locator(`[id="${errorId}"]`).textContent();
+    assert(message?.includes('already exists'), `the email field is described by "${message}", expected the duplicate-email error`);
+  });
+}
+
+async function main(): Promise<number> {
+  ensureWebBuild();
+  mkdirSync(screenshotDir, { recursive: true });
+  const dataRoot = mkdtempSync(path.join(tmpdir(), 'bastion-e2e-'));
+  // As root the embedded database runs as `postgres`, which must be able to enter this directory.
+  chmodSync(dataRoot, 0o711);
+  const server = startServer(await freePort(), dataRoot);
+  let browser: Browser | undefined;
+  const browserErrors: string[] = [];
+  try {
+    await step('server starts and becomes ready', () => waitUntilReady(server));
+    if (!aborted) {
+      browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      const page = await browser.newPage({ viewport: WIDE });
+      page.on('pageerror', (error) => browserErrors.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() !== 'error' || isExpectedApiRejection(message.text(), message.location().url)) return;
+        browserErrors.push(`console error: ${message.text()} (${message.location().url || 'no url'})`);
+      });
+      await walk(page, server.baseUrl);
+      aborted = false; // the error check below is independent of how far the walk got
+      await step('no console errors or page errors (CSP violations included)', async () => {
+        assert(browserErrors.length === 0, browserErrors.join('\n'));
+      });
+    }
+  } finally {
+    await browser?.close();
+    await stopServer(server.child);
+    rmSync(dataRoot, { recursive: true, force: true });
+  }
+
+  const failed = results.filter((result) => result.error !== undefined).length;
+  if (failed > 0 && server.output.length > 0) console.log(`\nserver output (last 40 lines):\n${server.output.slice(-40).join('\n')}`);
+  console.log(`e2e: ${results.length - failed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('e2e: could not run:', error);
+    console.log(`e2e: ${results.filter((r) => !r.error).length} passed, ${results.filter((r) => r.error).length + 1} failed`);
+    process.exit(1);
+  },
+);
