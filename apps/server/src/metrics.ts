@@ -11,8 +11,8 @@ export interface Metrics {
  * postgres.js keeps no pool statistics, so the pool is counted where its connections are visible:
  * pg_stat_activity, filtered by this pool's unique application_name.
  */
-export function createMetrics(options: { sql: Sql; applicationName: string; poolMax: number }): Metrics {
-  const registry = new client.Registry();
+export function createMetrics(options: { registry: client.Registry; sql: Sql; applicationName: string; poolMax: number }): Metrics {
+  const { registry } = options;
   client.collectDefaultMetrics({ register: registry });
   const requestDuration = new client.Histogram({
     name: 'bastion_trpc_request_duration_seconds',

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
-import { createLogger, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
+import { Registry } from 'prom-client';
+import { createLogger, createPostgresBus, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -47,8 +48,17 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
   }
 
   const { db, sql, applicationName, close: closePool } = createDb({ ...config.db, url });
-  const deps: AppDeps = { config, db, sql, logger, sessionCache: new SessionCache({ ttlMs: 5_000 }) };
-  const metrics = createMetrics({ sql, applicationName, poolMax: config.db.poolMax });
+  const registry = new Registry();
+  const deps: AppDeps = {
+    config,
+    db,
+    sql,
+    logger,
+    sessionCache: new SessionCache({ ttlMs: 5_000 }),
+    bus: createPostgresBus(sql, logger),
+    metrics: registry,
+  };
+  const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax });
   let shuttingDown = false;
   const app = createApp({
     deps,
@@ -87,6 +97,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
         logger.warn('drain timeout reached: closing remaining connections');
         server.closeAllConnections();
       }
+      await deps.bus.close();
       await closePool();
       await stopEmbedded?.();
       logger.info('shutdown complete');

@@ -1,7 +1,9 @@
 import type { Database, Sql } from '@bastion/db';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
 import type { SessionCache } from './features/auth/session-cache.ts';
+import type { InvalidationBus } from './lib/invalidation-bus.ts';
 
 /** Long-lived dependencies, built once per process. */
 export interface AppDeps {
@@ -10,6 +12,10 @@ export interface AppDeps {
   sql: Sql;
   logger: Logger;
   sessionCache: SessionCache;
+  /** Cross-instance cache invalidation (LISTEN/NOTIFY). */
+  bus: InvalidationBus;
+  /** The process's Prometheus registry: features register their own metrics on it. */
+  metrics: Registry;
 }
 
 export interface CookieOptions {

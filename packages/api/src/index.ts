@@ -9,3 +9,4 @@ export { SessionCache } from './features/auth/session-cache.ts';
 export { cookieNames } from './features/auth/token-cookies.ts';
 export { runInRequestScope, currentRequestId } from './request-scope.ts';
 export { hashPassword } from './features/auth/password.ts';
+export { createPostgresBus, type InvalidationBus } from './lib/invalidation-bus.ts';
