@@ -17,6 +17,8 @@ export const TEST_ENV = {
   LOG_LEVEL: 'debug',
   JWT_SECRETS: 'k2:dGVzdC1rZXktdHdvLWZvci1yb3RhdGlvbi10ZXN0cy0wMTIzNDU2Nzg5,k1:dGVzdC1rZXktb25lLWZvci1yb3RhdGlvbi10ZXN0cy0wMTIzNDU2Nzg5',
   REFRESH_TOKEN_SECRET: 'dGVzdC1yZWZyZXNoLXRva2VuLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm',
+  // Every test client is 127.0.0.1: generous limits unless a test sets its own (rate-limit tests do).
+  RATE_LIMITS: '*=100000/60',
 };
 
 /** The real server on an ephemeral port, over its own fresh database, with captured logs. */

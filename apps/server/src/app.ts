@@ -91,7 +91,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, we
       credentials: true,
       methods: ['GET', 'POST'],
       allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'trpc-accept'],
-      exposedHeaders: ['x-request-id', 'retry-after'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit', 'ratelimit-policy'],
       maxAge: 600,
     }),
     trpcMetrics(metrics),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
-import { createLogger, createPostgresBus, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
+import { createLogger, createPostgresBus, createRateLimiters, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -57,7 +57,9 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     sessionCache: new SessionCache({ ttlMs: 5_000 }),
     bus: createPostgresBus(sql, logger),
     metrics: registry,
+    rateLimiters: createRateLimiters({ config: config.rateLimit, db, logger, metrics: registry }),
   };
+  await deps.rateLimiters.ready();
   const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax });
   let shuttingDown = false;
   const app = createApp({
@@ -98,6 +100,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
         server.closeAllConnections();
       }
       await deps.bus.close();
+      await deps.rateLimiters.close();
       await closePool();
       await stopEmbedded?.();
       logger.info('shutdown complete');

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
 import type { SessionCache } from './features/auth/session-cache.ts';
 import type { InvalidationBus } from './lib/invalidation-bus.ts';
+import type { RateLimiters } from './lib/rate-limit/rate-limiters.ts';
 
 /** Long-lived dependencies, built once per process. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   bus: InvalidationBus;
   /** The process's Prometheus registry: features register their own metrics on it. */
   metrics: Registry;
+  /** The rate-limit policies' counters (Postgres, Redis or memory store). */
+  rateLimiters: RateLimiters;
 }
 
 export interface CookieOptions {
@@ -33,6 +36,11 @@ export interface CookieJar {
   clear(name: string, options: CookieOptions): void;
 }
 
+/** How a procedure sets response headers (rate-limit headers); the transport owns the response. */
+export interface ResponseHeaders {
+  set(name: string, value: string): void;
+}
+
 export interface RequestInfo {
   requestId: string;
   ip: string | null;
@@ -45,16 +53,19 @@ export interface CreateContextInnerOptions {
   deps: AppDeps;
   request: RequestInfo;
   cookies?: CookieJar;
+  responseHeaders?: ResponseHeaders;
 }
 
 export const noCookies: CookieJar = { get: () => undefined, set: () => {}, clear: () => {} };
+export const noResponseHeaders: ResponseHeaders = { set: () => {} };
 
 /** The transport-free context: what every procedure sees. Tests build it without HTTP. */
-export function createContextInner({ deps, request, cookies = noCookies }: CreateContextInnerOptions) {
+export function createContextInner({ deps, request, cookies = noCookies, responseHeaders = noResponseHeaders }: CreateContextInnerOptions) {
   return {
     ...deps,
     request,
     cookies,
+    responseHeaders,
     log: deps.logger.child({ requestId: request.requestId }),
   };
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RATE_LIMIT_POLICIES, isRateLimitPolicyName } from './config/rate-limit-policies.ts';
+import type { Meta } from './trpc.ts';
 import { appRouter } from './root.ts';
 
 interface ProcedureDef {
   inputs: unknown[];
   output?: unknown;
-  meta?: { access?: string };
+  meta?: Meta;
 }
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: ProcedureDef }>);
@@ -15,14 +17,32 @@ describe('every procedure', () => {
   });
 
   it.each(procedures)('%s declares an access level, a zod input and a zod output', (_path, procedure) => {
-    expect(['public', 'authed', 'admin']).toContain(procedure._def.meta?.access);
+    expect(['public', 'authed', 'verified', 'admin']).toContain(procedure._def.meta?.access);
     expect(procedure._def.inputs.length).toBeGreaterThan(0);
     expect(procedure._def.output).toBeDefined();
+  });
+
+  it.each(procedures)('%s declares a known rate-limit policy, per-user only when signed in', (_path, procedure) => {
+    const name = procedure._def.meta?.rateLimit ?? '';
+    expect(isRateLimitPolicyName(name), `rate-limit policy "${name}"`).toBe(true);
+    if (isRateLimitPolicyName(name) && DEFAULT_RATE_LIMIT_POLICIES[name].key === 'user') {
+      expect(procedure._def.meta?.access).not.toBe('public');
+    }
   });
 
   it('keeps the contract names', () => {
     expect(procedures.map(([path]) => path).sort()).toEqual(
       expect.arrayContaining(['auth.register', 'auth.login', 'auth.refresh', 'auth.logout', 'auth.me', 'health.ping']),
     );
+  });
+});
+
+describe('the policy table', () => {
+  it('holds the issue\'s limits', () => {
+    expect(DEFAULT_RATE_LIMIT_POLICIES['auth.register']).toMatchObject({ points: 3, windowSeconds: 60, key: 'ip', failClosed: true });
+    expect(DEFAULT_RATE_LIMIT_POLICIES['auth.login']).toMatchObject({ points: 5, windowSeconds: 60, key: 'ip', failClosed: true });
+    expect(DEFAULT_RATE_LIMIT_POLICIES['auth.requestPasswordReset']).toMatchObject({ points: 3, windowSeconds: 3600 });
+    expect(DEFAULT_RATE_LIMIT_POLICIES['auth.resetPassword']).toMatchObject({ points: 5, windowSeconds: 3600 });
+    expect(DEFAULT_RATE_LIMIT_POLICIES['assistant.expensive']).toMatchObject({ key: 'user', failClosed: true });
   });
 });

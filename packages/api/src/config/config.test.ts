@@ -65,4 +65,18 @@ describe('config', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
   });
+
+  it('chooses the rate-limit store and applies RATE_LIMITS overrides over the policy table', () => {
+    const defaults = loadConfig({});
+    expect(defaults.rateLimit.store).toBe('postgres');
+    expect(defaults.rateLimit.policies['auth.login']).toMatchObject({ points: 5, windowSeconds: 60 });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).rateLimit.store).toBe('redis');
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_STORE: 'memory' }).rateLimit.store).toBe('memory');
+    const policies = loadConfig({ RATE_LIMITS: '*=1000/60, auth.login=7/30' }).rateLimit.policies;
+    expect(policies['auth.login']).toMatchObject({ points: 7, windowSeconds: 30, key: 'ip', failClosed: true });
+    expect(policies.global).toMatchObject({ points: 1000, windowSeconds: 60 });
+    expect(problemsOf({ RATE_LIMITS: 'auth.nope=1/60' })).toEqual([expect.stringContaining('RATE_LIMITS')]);
+    expect(problemsOf({ RATE_LIMITS: 'auth.login=5' })).toEqual([expect.stringContaining('RATE_LIMITS')]);
+    expect(problemsOf({ RATE_LIMIT_STORE: 'redis' })).toEqual([expect.stringContaining('REDIS_URL')]);
+  });
 });

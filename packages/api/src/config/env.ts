@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isRateLimitPolicyName, type RateLimitOverride } from './rate-limit-policies.ts';
 
 /** Development-only secrets. Production refuses to start with any of them. */
 export const DEV_JWT_SECRETS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1qd3Qta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbg';
 export const DEV_REFRESH_TOKEN_SECRET = 'ZGV2ZWxvcG1lbnQtb25seS1yZWZyZXNoLXRva2VuLXNlY3JldC1jaGFuZ2UtbWU';
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'REDIS_URL'] as const;
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -52,6 +53,19 @@ const trustProxy = z.string().transform((value): boolean | number | string[] => 
   return value.split(',').map((part) => part.trim()).filter(Boolean);
 });
 
+/** `RATE_LIMITS`: `<policy>=<points>/<seconds>` entries, comma-separated; `*` names every policy. */
+const rateLimitOverrides = list.transform((entries, ctx): RateLimitOverride[] =>
+  entries.flatMap((entry) => {
+    const match = /^([A-Za-z.*]+)=(\d{1,9})\/(\d{1,7})$/.exec(entry);
+    const policy = match?.[1];
+    if (!match || !policy || (policy !== '*' && !isRateLimitPolicyName(policy)) || Number(match[3]) < 1) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not <known policy>=<points>/<seconds>` });
+      return [];
+    }
+    return [{ policy: policy as RateLimitOverride['policy'], points: Number(match[2]), windowSeconds: Number(match[3]) }];
+  }),
+);
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -85,6 +99,10 @@ export const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
   WEB_DIST_DIR: z.string().optional(),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  RATE_LIMIT_STORE: z.enum(['postgres', 'redis', 'memory']).optional(),
+  RATE_LIMITS: rateLimitOverrides.default([]),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -137,6 +155,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     else if (data.REFRESH_TOKEN_SECRET === DEV_REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: the development key is refused in production');
     if (!data.APP_ORIGIN) problems.push('APP_ORIGIN: required in production');
   }
+  if (result.success && result.data.RATE_LIMIT_STORE === 'redis' && !result.data.REDIS_URL) problems.push('RATE_LIMIT_STORE: redis needs REDIS_URL');
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;
 }

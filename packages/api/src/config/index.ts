@@ -1,3 +1,4 @@
+import { resolveRateLimitPolicies, type RateLimitPolicies } from './rate-limit-policies.ts';
 import { DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
 
 export { ConfigError, SECRET_VARIABLES } from './env.ts';
@@ -47,6 +48,12 @@ export interface AppConfig {
     secureCookies: boolean;
   };
   metrics: { token: string | undefined };
+  rateLimit: {
+    /** postgres (default, shared by every instance), redis when REDIS_URL is set, memory only if chosen. */
+    store: 'postgres' | 'redis' | 'memory';
+    redisUrl: string | undefined;
+    policies: RateLimitPolicies;
+  };
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -91,5 +98,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       secureCookies: isProduction,
     },
     metrics: { token: env.METRICS_TOKEN },
+    rateLimit: {
+      store: env.RATE_LIMIT_STORE ?? (env.REDIS_URL ? 'redis' : 'postgres'),
+      redisUrl: env.REDIS_URL,
+      policies: resolveRateLimitPolicies({ overrides: env.RATE_LIMITS, assistantRequestsPerMinute: undefined }),
+    },
   };
 }

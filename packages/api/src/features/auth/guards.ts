@@ -62,3 +62,13 @@ export async function authenticate(ctx: Context): Promise<AuthState> {
 export function requireRole(auth: AuthState, role: 'admin'): void {
   if (auth.role !== role) throw new AppError('FORBIDDEN', 'forbidden', 'You do not have access to this.');
 }
+
+/** Refuses a user whose email address is not verified (`email_not_verified`). */
+export async function requireVerifiedEmail(ctx: Pick<Context, 'db'>, auth: AuthState): Promise<void> {
+  const [user] = await ctx.db
+    .select({ verifiedAt: schema.users.emailVerifiedAt })
+    .from(schema.users)
+    .where(eq(schema.users.id, auth.userId))
+    .limit(1);
+  if (!user?.verifiedAt) throw new AppError('FORBIDDEN', 'email_not_verified', 'Verify your email address to use this feature.');
+}

@@ -15,15 +15,15 @@ import { revokeSession } from './session.service.ts';
 import { clearTokenCookies } from './token-cookies.ts';
 import { toUserDto, userColumns, userOutput } from './user.dto.ts';
 
-
 export const authRouter = router({
-  register: publicProcedure.input(registerInput).output(registerOutput).mutation(registerHandler),
+  register: publicProcedure.meta({ rateLimit: 'auth.register' }).input(registerInput).output(registerOutput).mutation(registerHandler),
 
-  login: publicProcedure.input(loginInput).output(loginOutput).mutation(loginHandler),
+  login: publicProcedure.meta({ rateLimit: 'auth.login' }).input(loginInput).output(loginOutput).mutation(loginHandler),
 
-  refresh: publicProcedure.input(refreshInput).output(refreshOutput).mutation(refreshHandler),
+  refresh: publicProcedure.meta({ rateLimit: 'auth.refresh' }).input(refreshInput).output(refreshOutput).mutation(refreshHandler),
 
   logout: authedProcedure
+    .meta({ rateLimit: 'auth.session' })
     .input(noInput)
     .output(z.object({ success: z.literal(true) }))
     .mutation(async ({ ctx }) => {
@@ -34,6 +34,7 @@ export const authRouter = router({
     }),
 
   me: authedProcedure
+    .meta({ rateLimit: 'auth.session' })
     .input(noInput)
     .output(z.object({ user: userOutput }))
     .query(async ({ ctx }) => {

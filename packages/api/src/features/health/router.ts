@@ -4,6 +4,7 @@ import { publicProcedure, router } from '../../trpc.ts';
 
 export const healthRouter = router({
   ping: publicProcedure
+    .meta({ rateLimit: 'health.ping' })
     .input(noInput)
     .output(z.object({ status: z.literal('ok'), time: z.iso.datetime() }))
     .query(() => ({ status: 'ok' as const, time: new Date().toISOString() })),

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/helpers/database.ts';
+import { burstPings } from '../../../test/helpers/rate-limit.ts';
+import { post, startTestServer, TEST_ENV, type TestServer } from '../../../test/helpers/server.ts';
+
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
+// The production policy table, except health.ping tightened to 50/min for the bursts.
+const PRODUCTION_LIMITS = { RATE_LIMITS: 'health.ping=50/60' };
+
+let direct: TestServer;
+let behindProxy: TestServer;
+
+beforeAll(async () => {
+  [direct, behindProxy] = await Promise.all([startTestServer(PRODUCTION_LIMITS), startTestServer({ ...PRODUCTION_LIMITS, TRUST_PROXY: 'loopback' })]);
+});
+
+afterAll(async () => {
+  await Promise.all([direct.close(), behindProxy.close()]);
+});
+
+const login = (server: TestServer, headers: Record<string, string> = {}) => post(server, 'auth.login', { email: 'nobody@example.com', password: 'not-the-password' }, headers);
+
+describe('a refused call', () => {
+  it('answers 429 with Retry-After, the IETF RateLimit headers and a stable reason (auth.login: 5/min per IP)', async () => {
+    const first = await login(direct);
+    expect(first.status).toBe(401);
+    expect(first.headers.get('ratelimit-policy')).toBe('"auth.login";q=5;w=60');
+    expect(first.headers.get('ratelimit')).toMatch(/^"auth\.login";r=4;t=\d+$/);
+    for (let i = 0; i < 4; i++) expect((await login(direct)).status).toBe(401);
+    const refused = await login(direct);
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers.get('ratelimit-policy')).toBe('"auth.login";q=5;w=60');
+    expect(refused.headers.get('ratelimit')).toBe(`"auth.login";r=0;t=${retryAfter}`);
+    expect(refused.json).toMatchObject({ error: { data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, reason: 'rate_limited' } } });
+  });
+
+  it('limits auth.register to 3/min per IP', async () => {
+    const register = (i: number) => post(direct, 'auth.register', { email: `limit-${i}-${Date.now()}@example.com`, password: 'x' });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await register(i)).status);
+    expect(statuses).toEqual([400, 400, 400, 429]);
+  });
+});
+
+describe('client IP', () => {
+  it('ignores X-Forwarded-For from a client that is not a trusted proxy', async () => {
+    // auth.login is already spent for 127.0.0.1 on this server: spoofed addresses do not help.
+    for (const spoofed of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) {
+      expect((await login(direct, { 'x-forwarded-for': spoofed })).status).toBe(429);
+    }
+  });
+
+  it('honours X-Forwarded-For from a trusted proxy (TRUST_PROXY=loopback)', async () => {
+    for (let i = 0; i < 5; i++) expect((await login(behindProxy, { 'x-forwarded-for': '198.51.100.20' })).status).toBe(401);
+    expect((await login(behindProxy, { 'x-forwarded-for': '198.51.100.20' })).status).toBe(429);
+    expect((await login(behindProxy, { 'x-forwarded-for': '198.51.100.21' })).status).toBe(401);
+  });
+});
+
+describe('atomicity on the Postgres store', () => {
+  it('allows exactly 50 of 200 concurrent requests against a limit of 50', async () => {
+    expect(await burstPings([direct.url], 200)).toEqual({ ok: 50, limited: 150, other: 0 });
+  });
+
+  it('allows exactly 50 of 200 concurrent requests split across two server processes', async () => {
+    const databaseUrl = await createTestDatabase();
+    const ports = await Promise.all([freePort(), freePort()]);
+    const processes = ports.map((port) => startProcess({ ...TEST_ENV, ...PRODUCTION_LIMITS, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'info' }));
+    try {
+      await Promise.all(processes.map((p) => p.listening));
+      expect(await burstPings(ports.map((port) => `http://127.0.0.1:${port}`), 200)).toEqual({ ok: 50, limited: 150, other: 0 });
+    } finally {
+      await Promise.all(processes.map((p) => p.stop()));
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function startProcess(env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, ['--experimental-strip-types', MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const listening = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('server listening')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then(() => reject(new Error(`server exited before listening:\n${output}`)));
+  });
+  return {
+    listening,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

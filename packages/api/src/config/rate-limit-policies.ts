@@ -1,0 +1,57 @@
+/**
+ * The one rate-limit policy table. Every procedure names one of these in `meta.rateLimit`
+ * (procedures.test.ts fails on a procedure without); `global` applies to every call first.
+ */
+export interface RateLimitPolicy {
+  /** Calls allowed per window. */
+  points: number;
+  windowSeconds: number;
+  /** Whose calls are counted: the client IP, or the signed-in user (authenticated procedures only). */
+  key: 'ip' | 'user';
+  /**
+   * When neither the store nor the in-memory insurance limiter can answer: refuse (503) or let the
+   * call through. Authentication policies fail closed; a brute-force window must not open.
+   */
+  failClosed: boolean;
+}
+
+export const DEFAULT_RATE_LIMIT_POLICIES = {
+  global: { points: 600, windowSeconds: 60, key: 'ip', failClosed: false },
+  'auth.register': { points: 3, windowSeconds: 60, key: 'ip', failClosed: true },
+  'auth.login': { points: 5, windowSeconds: 60, key: 'ip', failClosed: true },
+  'auth.refresh': { points: 30, windowSeconds: 60, key: 'ip', failClosed: true },
+  'auth.requestPasswordReset': { points: 3, windowSeconds: 3600, key: 'ip', failClosed: true },
+  'auth.resetPassword': { points: 5, windowSeconds: 3600, key: 'ip', failClosed: true },
+  'auth.session': { points: 60, windowSeconds: 60, key: 'user', failClosed: false },
+  'health.ping': { points: 60, windowSeconds: 60, key: 'ip', failClosed: false },
+  /** Cheap reads and writes of a signed-in user's own data. */
+  'user.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: false },
+  /** Calls that cost upstream money: `AI_REQUESTS_PER_MINUTE` sets its points. */
+  'assistant.expensive': { points: 10, windowSeconds: 60, key: 'user', failClosed: true },
+} as const satisfies Record<string, RateLimitPolicy>;
+
+export type RateLimitPolicyName = keyof typeof DEFAULT_RATE_LIMIT_POLICIES;
+export type RateLimitPolicies = Record<RateLimitPolicyName, RateLimitPolicy>;
+
+export function isRateLimitPolicyName(name: string): name is RateLimitPolicyName {
+  return Object.hasOwn(DEFAULT_RATE_LIMIT_POLICIES, name);
+}
+
+/** `RATE_LIMITS` entries: `<policy>=<points>/<seconds>`, `*` for every policy; later entries win. */
+export interface RateLimitOverride {
+  policy: RateLimitPolicyName | '*';
+  points: number;
+  windowSeconds: number;
+}
+
+export function resolveRateLimitPolicies(options: { overrides: RateLimitOverride[]; assistantRequestsPerMinute: number | undefined }): RateLimitPolicies {
+  const policies: RateLimitPolicies = { ...DEFAULT_RATE_LIMIT_POLICIES };
+  const names = Object.keys(policies) as RateLimitPolicyName[];
+  const apply = (name: RateLimitPolicyName, points: number, windowSeconds: number) => {
+    policies[name] = { ...policies[name], points, windowSeconds };
+  };
+  for (const o of options.overrides) if (o.policy === '*') for (const name of names) apply(name, o.points, o.windowSeconds);
+  if (options.assistantRequestsPerMinute !== undefined) apply('assistant.expensive', options.assistantRequestsPerMinute, 60);
+  for (const o of options.overrides) if (o.policy !== '*') apply(o.policy, o.points, o.windowSeconds);
+  return policies;
+}
