@@ -68,6 +68,8 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   ['a refresh token', /rt_[A-Za-z0-9_-]{43}/],
   ['a test password', /correct-horse-battery-staple/],
   ['a Set-Cookie value', /bastion_(at|rt)=[^;\s"]+/],
+  ['the test AI API key', /sk-bastion-test-/],
+  ['an upstream error body', /upstream-secret-body/],
 ];
 
 export function assertNoSecretsIn(text: string): void {

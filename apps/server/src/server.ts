@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
-import { createLogger, createPostgresBus, createRateLimiters, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
+import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -58,6 +58,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     bus: createPostgresBus(sql, logger),
     metrics: registry,
     rateLimiters: createRateLimiters({ config: config.rateLimit, db, logger, metrics: registry }),
+    assistant: createAssistantDeps({ config: config.assistant, registry, logger }),
   };
   await deps.rateLimiters.ready();
   const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax });

@@ -2,6 +2,7 @@ import type { Database, Sql } from '@bastion/db';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
+import type { AssistantDeps } from './features/assistant/assistant-deps.ts';
 import type { SessionCache } from './features/auth/session-cache.ts';
 import type { InvalidationBus } from './lib/invalidation-bus.ts';
 import type { RateLimiters } from './lib/rate-limit/rate-limiters.ts';
@@ -19,6 +20,8 @@ export interface AppDeps {
   metrics: Registry;
   /** The rate-limit policies' counters (Postgres, Redis or memory store). */
   rateLimiters: RateLimiters;
+  /** The assistant's provider (one breaker per process) and metrics. */
+  assistant: AssistantDeps;
 }
 
 export interface CookieOptions {

@@ -1,9 +1,11 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { assistantRouter } from './features/assistant/router.ts';
 import { authRouter } from './features/auth/router.ts';
 import { healthRouter } from './features/health/router.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
+  assistant: assistantRouter,
   auth: authRouter,
   health: healthRouter,
 });

@@ -7,7 +7,7 @@ export const DEV_JWT_SECRETS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1qd3Qta2V5LWRvLW5vdC11
 export const DEV_REFRESH_TOKEN_SECRET = 'ZGV2ZWxvcG1lbnQtb25seS1yZWZyZXNoLXRva2VuLXNlY3JldC1jaGFuZ2UtbWU';
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'REDIS_URL'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'REDIS_URL', 'AI_API_KEY'] as const;
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -103,6 +103,19 @@ export const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   RATE_LIMIT_STORE: z.enum(['postgres', 'redis', 'memory']).optional(),
   RATE_LIMITS: rateLimitOverrides.default([]),
+
+  AI_PROVIDER: z.enum(['local', 'openai']).default('local'),
+  AI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AI_API_KEY: z.string().min(8).optional(),
+  AI_MODELS: list.pipe(z.array(z.string().max(100).regex(/^[a-zA-Z0-9/\-_:.]+$/, 'model ids are [a-zA-Z0-9/-_:.]')).min(1)).optional(),
+  AI_TIMEOUT_MS: int(100, 300_000).default(30_000),
+  AI_MAX_RETRIES: int(0, 5).default(2),
+  AI_RETRY_BASE_MS: int(1, 10_000).default(250),
+  AI_BREAKER_THRESHOLD: int(1, 100).default(5),
+  AI_BREAKER_COOLDOWN_MS: int(100, 600_000).default(30_000),
+  AI_REQUESTS_PER_MINUTE: int(1, 10_000).optional(),
+  AI_DAILY_TOKEN_BUDGET: int(1, 100_000_000).default(50_000),
+  AI_DEFAULT_MAX_TOKENS: int(1, 4000).default(1000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -154,6 +167,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!data.REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: required in production');
     else if (data.REFRESH_TOKEN_SECRET === DEV_REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: the development key is refused in production');
     if (!data.APP_ORIGIN) problems.push('APP_ORIGIN: required in production');
+  }
+  if (result.success && result.data.AI_PROVIDER === 'openai') {
+    for (const name of ['AI_BASE_URL', 'AI_API_KEY', 'AI_MODELS'] as const) if (!result.data[name]) problems.push(`${name}: required with AI_PROVIDER=openai`);
   }
   if (result.success && result.data.RATE_LIMIT_STORE === 'redis' && !result.data.REDIS_URL) problems.push('RATE_LIMIT_STORE: redis needs REDIS_URL');
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);

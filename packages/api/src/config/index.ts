@@ -3,6 +3,9 @@ import { DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from '
 
 export { ConfigError, SECRET_VARIABLES } from './env.ts';
 
+/** The built-in local provider's one model: the default allow-list. */
+export const LOCAL_MODEL = 'local/echo-1';
+
 export interface JwtKey {
   kid: string;
   secret: Buffer;
@@ -54,6 +57,21 @@ export interface AppConfig {
     redisUrl: string | undefined;
     policies: RateLimitPolicies;
   };
+  assistant: {
+    /** `local`: the built-in deterministic demo provider (no network). */
+    provider: 'local' | 'openai';
+    baseUrl: string | undefined;
+    apiKey: string | undefined;
+    /** The allow-list; the first is the default. */
+    models: string[];
+    timeoutMs: number;
+    maxRetries: number;
+    retryBaseMs: number;
+    breakerThreshold: number;
+    breakerCooldownMs: number;
+    dailyTokenBudget: number;
+    defaultMaxTokens: number;
+  };
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -101,7 +119,20 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimit: {
       store: env.RATE_LIMIT_STORE ?? (env.REDIS_URL ? 'redis' : 'postgres'),
       redisUrl: env.REDIS_URL,
-      policies: resolveRateLimitPolicies({ overrides: env.RATE_LIMITS, assistantRequestsPerMinute: undefined }),
+      policies: resolveRateLimitPolicies({ overrides: env.RATE_LIMITS, assistantRequestsPerMinute: env.AI_REQUESTS_PER_MINUTE }),
+    },
+    assistant: {
+      provider: env.AI_PROVIDER,
+      baseUrl: env.AI_BASE_URL,
+      apiKey: env.AI_API_KEY,
+      models: env.AI_MODELS ?? [LOCAL_MODEL],
+      timeoutMs: env.AI_TIMEOUT_MS,
+      maxRetries: env.AI_MAX_RETRIES,
+      retryBaseMs: env.AI_RETRY_BASE_MS,
+      breakerThreshold: env.AI_BREAKER_THRESHOLD,
+      breakerCooldownMs: env.AI_BREAKER_COOLDOWN_MS,
+      dailyTokenBudget: env.AI_DAILY_TOKEN_BUDGET,
+      defaultMaxTokens: env.AI_DEFAULT_MAX_TOKENS,
     },
   };
 }

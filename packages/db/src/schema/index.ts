@@ -2,3 +2,4 @@ export * from './users.ts';
 export * from './sessions.ts';
 export * from './security-events.ts';
 export * from './rate-limits.ts';
+export * from './assistant.ts';

@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorDataOf } from '@bastion/client';
+import { startFakeOpenAi, TEST_AI_API_KEY, UPSTREAM_SECRET, type FakeOpenAi } from '../../../test/helpers/fake-openai.ts';
+import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+
+let upstream: FakeOpenAi;
+let server: TestServer;
+const BUDGET = 1000;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAi();
+  server = await startTestServer({
+    AI_PROVIDER: 'openai',
+    AI_BASE_URL: upstream.baseUrl,
+    AI_API_KEY: TEST_AI_API_KEY,
+    AI_MODELS: 'test/normal,test/slow,test/429,test/500,test/malformed,test/stream-broken',
+    AI_TIMEOUT_MS: '300',
+    AI_MAX_RETRIES: '1',
+    AI_RETRY_BASE_MS: '5',
+    AI_BREAKER_THRESHOLD: '100',
+    AI_DAILY_TOKEN_BUDGET: String(BUDGET),
+    AI_REQUESTS_PER_MINUTE: '1000',
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+  await upstream.close();
+});
+
+async function signIn(options: { verified: boolean }) {
+  const email = uniqueEmail('assistant');
+  await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
+  // Email verification is another feature's flow; the assistant only reads the column.
+  if (options.verified) await server.deps.sql`update users set email_verified_at = now() where email = ${email}`;
+  const login = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+  const accessToken = login.accessToken ?? '';
+  return { accessToken, client: server.client({ accessToken }), userId: login.user.id };
+}
+
+const ask = (content: string, model = 'test/normal') => ({ model, messages: [{ role: 'user' as const, content }], maxTokens: 50 });
+
+async function failureOf(promise: Promise<unknown>) {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  if (!error) throw new Error('expected the call to fail');
+  const data = errorDataOf(error);
+  // A failure never carries the upstream's body or the key.
+  expect(JSON.stringify({ error, data, message: (error as Error).message })).not.toMatch(new RegExp(`${UPSTREAM_SECRET}|${TEST_AI_API_KEY}`));
+  return data;
+}
+
+/** Reads a tRPC SSE subscription to its end: the `data` of each message event, and any error. */
+async function subscribe(accessToken: string, input: unknown) {
+  const response = await fetch(`${server.url}/trpc/assistant.chatStream?input=${encodeURIComponent(JSON.stringify(input))}`, {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'text/event-stream' },
+  });
+  const text = await response.text();
+  const events = text.split('\n\n').map((block) => {
+    const lines = block.split('\n');
+    const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message';
+    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+    return { event, data: data ? (JSON.parse(data) as Record<string, unknown>) : undefined };
+  });
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    messages: events.filter((e) => e.event === 'message' && e.data).map((e) => e.data as { type: string; content?: string; conversationId?: string }),
+    error: events.find((e) => e.event === 'serialized-error')?.data as { data?: { reason?: string } } | undefined,
+    raw: text,
+  };
+}
+
+describe('access', () => {
+  it('refuses unauthenticated and unverified callers', async () => {
+    expect((await failureOf(server.client().assistant.chat.mutate(ask('hi'))))?.reason).toBe('unauthenticated');
+    const unverified = await signIn({ verified: false });
+    expect(await failureOf(unverified.client.assistant.chat.mutate(ask('hi')))).toMatchObject({ code: 'FORBIDDEN', reason: 'email_not_verified' });
+    expect((await failureOf(unverified.client.assistant.usage.query()))?.reason).toBe('email_not_verified');
+  });
+});
+
+describe('validation', () => {
+  it('refuses models outside the allow-list or of the wrong shape, and oversized messages, with field errors', async () => {
+    const { client } = await signIn({ verified: true });
+    expect(await failureOf(client.assistant.chat.mutate(ask('hi', 'gpt-unlisted')))).toMatchObject({ httpStatus: 400, reason: 'model_not_allowed', fieldErrors: { model: [expect.any(String)] } });
+    expect((await failureOf(client.assistant.chat.mutate(ask('hi', 'bad model; drop'))))?.fieldErrors?.model).toBeDefined();
+    expect((await failureOf(client.assistant.chat.mutate(ask('hi', 'x'.repeat(101)))))?.fieldErrors?.model).toBeDefined();
+    expect((await failureOf(client.assistant.chat.mutate(ask('x'.repeat(4001)))))?.fieldErrors?.['messages.0.content']).toBeDefined();
+    const tooMany = { model: 'test/normal', messages: Array.from({ length: 51 }, () => ({ role: 'user' as const, content: 'hi' })) };
+    expect((await failureOf(client.assistant.chat.mutate(tooMany)))?.fieldErrors?.messages).toBeDefined();
+    expect((await failureOf(client.assistant.chat.mutate({ ...ask('hi'), maxTokens: 4001 })))?.fieldErrors?.maxTokens).toBeDefined();
+    expect((await failureOf(client.assistant.chat.mutate({ model: 'test/normal', messages: [] })))?.fieldErrors?.messages).toBeDefined();
+  });
+});
+
+describe('chat and conversations', () => {
+  it('answers, persists the conversation, continues it with its history, and scopes it to its owner', async () => {
+    const { client } = await signIn({ verified: true });
+    expect(await client.assistant.models.query()).toEqual({ models: ['test/normal', 'test/slow', 'test/429', 'test/500', 'test/malformed', 'test/stream-broken'], provider: 'openai' });
+    const first = await client.assistant.chat.mutate(ask('first question'));
+    expect(first).toMatchObject({ message: { role: 'assistant', content: 'Echo (1 messages): first question' }, usage: { promptTokens: 10, completionTokens: 5 } });
+    const second = await client.assistant.chat.mutate({ ...ask('second question'), conversationId: first.conversationId });
+    expect(second.conversationId).toBe(first.conversationId);
+    // The stored question and answer went upstream before the new message.
+    expect(second.message.content).toBe('Echo (3 messages): second question');
+
+    const { conversations } = await client.assistant.conversations.list.query();
+    expect(conversations).toEqual([expect.objectContaining({ id: first.conversationId, title: 'first question', model: 'test/normal' })]);
+    const { conversation } = await client.assistant.conversations.get.query({ id: first.conversationId });
+    expect(conversation.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'first question'],
+      ['assistant', 'Echo (1 messages): first question'],
+      ['user', 'second question'],
+      ['assistant', 'Echo (3 messages): second question'],
+    ]);
+
+    const other = await signIn({ verified: true });
+    expect((await failureOf(other.client.assistant.conversations.get.query({ id: first.conversationId })))?.code).toBe('NOT_FOUND');
+    expect((await failureOf(other.client.assistant.conversations.delete.mutate({ id: first.conversationId })))?.code).toBe('NOT_FOUND');
+    expect((await failureOf(other.client.assistant.chat.mutate({ ...ask('hijack'), conversationId: first.conversationId })))?.code).toBe('NOT_FOUND');
+    expect((await other.client.assistant.conversations.list.query()).conversations).toEqual([]);
+
+    await client.assistant.conversations.delete.mutate({ id: first.conversationId });
+    expect((await client.assistant.conversations.list.query()).conversations).toEqual([]);
+    expect((await failureOf(client.assistant.conversations.get.query({ id: first.conversationId })))?.reason).toBe('conversation_not_found');
+  });
+
+  it('reports the remaining quota', async () => {
+    const { client } = await signIn({ verified: true });
+    await client.assistant.chat.mutate(ask('count me'));
+    expect(await client.assistant.usage.query()).toEqual({ requestsRemainingThisMinute: 999, tokensRemainingToday: BUDGET - 15, tokenBudgetPerDay: BUDGET });
+  });
+});
+
+describe('streaming over SSE', () => {
+  it('streams the reply as deltas, then the stored result', async () => {
+    const { accessToken, client } = await signIn({ verified: true });
+    const result = await subscribe(accessToken, ask('stream please'));
+    expect(result.status).toBe(200);
+    expect(result.contentType).toMatch(/text\/event-stream/);
+    const deltas = result.messages.filter((m) => m.type === 'delta');
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.map((d) => d.content).join('')).toBe('Echo (1 messages): stream please');
+    const done = result.messages.at(-1);
+    expect(done).toMatchObject({ type: 'done', message: { role: 'assistant', content: 'Echo (1 messages): stream please' }, usage: { promptTokens: 10, completionTokens: 5 } });
+    expect((await client.assistant.conversations.get.query({ id: done?.conversationId ?? '' })).conversation.messages).toHaveLength(2);
+  });
+
+  it('ends a broken upstream stream with a stable error and no upstream detail', async () => {
+    const { accessToken } = await signIn({ verified: true });
+    const result = await subscribe(accessToken, ask('break', 'test/stream-broken'));
+    expect(result.error?.data?.reason).toBe('assistant_upstream_error');
+    expect(result.raw).not.toMatch(/broken|upstream-secret/);
+  });
+});
+
+describe('upstream failures', () => {
+  it.each([
+    ['test/slow', 'GATEWAY_TIMEOUT', 'assistant_timeout'],
+    ['test/429', 'SERVICE_UNAVAILABLE', 'assistant_busy'],
+    ['test/500', 'BAD_GATEWAY', 'assistant_upstream_error'],
+    ['test/malformed', 'BAD_GATEWAY', 'assistant_upstream_error'],
+  ])('%s answers %s / %s, releases the reserved budget and counts the error', async (model, code, reason) => {
+    const { client } = await signIn({ verified: true });
+    expect(await failureOf(client.assistant.chat.mutate(ask('fail', model)))).toMatchObject({ code, reason });
+    expect((await client.assistant.usage.query()).tokensRemainingToday).toBe(BUDGET);
+    const metrics = await server.deps.metrics.getSingleMetricAsString('bastion_assistant_errors_total');
+    expect(metrics).toMatch(/kind="(timeout|rate_limited|server_error|malformed)"} [1-9]/);
+  });
+});
+
+describe('the daily token budget', () => {
+  it('is never exceeded by 100 parallel calls', async () => {
+    const { client, userId } = await signIn({ verified: true });
+    const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => client.assistant.chat.mutate(ask(`parallel ${i}`))));
+    const succeeded = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(errorDataOf(r.reason)?.reason).toBe('token_budget_exceeded');
+    const [row] = await server.deps.sql<{ tokens: number }[]>`select tokens from assistant_token_usage where user_id = ${userId}`;
+    // Every success was charged its real usage (15); nothing else remains reserved.
+    expect(row?.tokens).toBe(succeeded * 15);
+    expect(row?.tokens).toBeLessThanOrEqual(BUDGET);
+    expect((await client.assistant.usage.query()).tokensRemainingToday).toBe(BUDGET - succeeded * 15);
+  });
+
+  it('refuses a request larger than the whole budget before calling the upstream', async () => {
+    const { client } = await signIn({ verified: true });
+    const before = upstream.requests.get('test/normal') ?? 0;
+    expect((await failureOf(client.assistant.chat.mutate({ ...ask('x'.repeat(3900)), maxTokens: 4000 })))?.reason).toBe('token_budget_exceeded');
+    expect(upstream.requests.get('test/normal') ?? 0).toBe(before);
+  });
+});
+
+describe('the per-user request limit', () => {
+  it('answers 429 with the assistant policy headers once AI_REQUESTS_PER_MINUTE is spent', async () => {
+    const limited = await startTestServer({ AI_REQUESTS_PER_MINUTE: '2' }, undefined);
+    try {
+      const email = uniqueEmail('limited');
+      await limited.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
+      await limited.deps.sql`update users set email_verified_at = now() where email = ${email}`;
+      const { accessToken } = await limited.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+      const call = () => post(limited, 'assistant.chat', ask('hi', 'local/echo-1'), { authorization: `Bearer ${accessToken}` });
+      expect((await call()).status).toBe(200);
+      expect((await call()).status).toBe(200);
+      const refused = await call();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('ratelimit-policy')).toBe('"assistant.expensive";q=2;w=60');
+      expect(refused.json).toMatchObject({ error: { data: { reason: 'rate_limited' } } });
+      const usage = await limited.client({ accessToken: accessToken ?? '' }).assistant.usage.query();
+      expect(usage.requestsRemainingThisMinute).toBe(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});
