@@ -6,46 +6,18 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { walkAssistant } from './e2e/assistant.ts';
+import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const screenshotDir = path.join(root, '.e2e');
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
-const NARROW = { width: 360, height: 780 };
-const WIDE = { width: 1280, height: 800 };
-
-interface Result {
-  name: string;
-  error?: string;
-}
-
-const results: Result[] = [];
-let aborted = false;
-
-/** Steps build on each other (sign-in needs the sign-up), so the first failure skips the rest. */
-async function step(name: string, run: () => Promise<void>): Promise<void> {
-  if (aborted) return;
-  try {
-    await run();
-    results.push({ name });
-    console.log(`  ✓ ${name}`);
-  } catch (error) {
-    aborted = true;
-    const message = error instanceof Error ? error.message : String(error);
-    results.push({ name, error: message });
-    console.log(`  ✗ ${name}\n    ${message.split('\n').join('\n    ')}`);
-  }
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -69,9 +41,11 @@ interface RunningServer {
   child: ChildProcess;
   baseUrl: string;
   output: string[];
+  /** The embedded database, for steps that stand in for another feature's flow (email verification). */
+  databaseUrl: () => string;
 }
 
-function startServer(port: number, dataRoot: string): RunningServer {
+function startServer(port: number, pgPort: number, dataRoot: string): RunningServer {
   const baseUrl = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -82,7 +56,10 @@ function startServer(port: number, dataRoot: string): RunningServer {
     JWT_SECRETS: `e2e:${randomBytes(32).toString('base64')}`,
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
     PG_DATA_DIR: path.join(dataRoot, 'pg'),
+    PG_PORT: String(pgPort),
     LOG_LEVEL: 'warn',
+    // One browser signs up and in many times from one address; the rest of the policy table stays as in production.
+    RATE_LIMITS: 'auth.register=30/60,auth.login=30/60',
   };
   // The server must start its own embedded database, never reuse one from the caller's shell.
   delete env.DATABASE_URL;
@@ -91,7 +68,8 @@ function startServer(port: number, dataRoot: string): RunningServer {
   const keep = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  return { child, baseUrl, output };
+  const databaseUrl = () => `postgres://postgres:${encodeURIComponent(readFileSync(path.join(dataRoot, 'pg.password'), 'utf8').trim())}@127.0.0.1:${pgPort}/postgres`;
+  return { child, baseUrl, output, databaseUrl };
 }
 
 async function waitUntilReady(server: RunningServer) {
@@ -119,16 +97,6 @@ async function stopServer(child: ChildProcess) {
   }, STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
-}
-
-async function assertNoHorizontalOverflow(page: Page, label: string) {
-  // A string, not a function: this file is typechecked without the DOM library.
-  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
-  assert(width <= NARROW.width, `${label}: page is ${width} px wide at a ${NARROW.width} px viewport (horizontal overflow)`);
-}
-
-async function screenshot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
 /** The anonymous session check answers 401 (and so does a wrong password): Chromium logs those, and they are expected. */
@@ -254,12 +222,12 @@ async function main(): Promise<number> {
   const dataRoot = mkdtempSync(path.join(tmpdir(), 'bastion-e2e-'));
   // As root the embedded database runs as `postgres`, which must be able to enter this directory.
   chmodSync(dataRoot, 0o711);
-  const server = startServer(await freePort(), dataRoot);
+  const server = startServer(await freePort(), await freePort(), dataRoot);
   let browser: Browser | undefined;
   const browserErrors: string[] = [];
   try {
     await step('server starts and becomes ready', () => waitUntilReady(server));
-    if (!aborted) {
+    if (!isAborted()) {
       browser = await chromium.launch({
         executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -271,7 +239,8 @@ async function main(): Promise<number> {
         browserErrors.push(`console error: ${message.text()} (${message.location().url || 'no url'})`);
       });
       await walk(page, server.baseUrl);
-      aborted = false; // the error check below is independent of how far the walk got
+      await walkAssistant(page, server.baseUrl, server.databaseUrl());
+      resume(); // the error check below is independent of how far the walk got
       await step('no console errors or page errors (CSP violations included)', async () => {
         assert(browserErrors.length === 0, browserErrors.join('\n'));
       });

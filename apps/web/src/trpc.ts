@@ -1,6 +1,6 @@
 import type { AppRouter } from '@bastion/api';
 import { QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import { isClientError } from './lib/api-error.ts';
 import { refreshOnUnauthorizedLink } from './lib/refresh-link.ts';
@@ -24,7 +24,17 @@ const refreshClient = createTRPCClient<AppRouter>({ links: [transport()] });
 export const refreshSession = singleFlight(() => refreshClient.auth.refresh.mutate());
 
 export function createApiClient() {
-  return trpc.createClient({ links: [refreshOnUnauthorizedLink(refreshSession), transport()] });
+  return trpc.createClient({
+    links: [
+      refreshOnUnauthorizedLink(refreshSession),
+      // Subscriptions (the assistant's streamed replies) arrive as server-sent events, same origin, with the cookies.
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({ url: '/trpc', eventSourceOptions: { withCredentials: true } }),
+        false: transport(),
+      }),
+    ],
+  });
 }
 
 export function createQueryClient() {

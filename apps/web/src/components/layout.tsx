@@ -30,10 +30,20 @@ function Header() {
       <div className="mx-auto flex h-16 max-w-5xl items-center justify-between gap-3 px-4">
         <Link to="/" className="flex shrink-0 items-center gap-2 rounded-md text-lg font-bold tracking-tight focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-indigo-600">
           <img src="/favicon.svg" alt="" className="size-7" />
-          Bastion
+          {/* The narrowest phones need the room for the signed-in links; the logo keeps the name for screen readers. */}
+          <span className="max-[400px]:sr-only">Bastion</span>
         </Link>
         <nav aria-label="Account" className="flex min-w-0 items-center gap-1 sm:gap-2">
-          {session.status === 'signed-in' && <UserMenu user={session.user} />}
+          {session.status === 'signed-in' && (
+            <>
+              {pathname !== '/assistant' && (
+                <Link to="/assistant" className="rounded-md px-2 py-2 text-sm font-semibold whitespace-nowrap text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:px-3">
+                  Assistant
+                </Link>
+              )}
+              <UserMenu user={session.user} />
+            </>
+          )}
           {session.status === 'signed-out' && (
             <>
               {pathname !== '/sign-in' && (

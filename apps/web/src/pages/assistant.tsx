@@ -1,0 +1,311 @@
+import type { RouterOutputs } from '@bastion/api';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type Ref } from 'react';
+import { FormAlert } from '../components/alerts.tsx';
+import { Button } from '../components/button.tsx';
+import { Card, PageHeading } from '../components/layout.tsx';
+import { LoadingStatus } from '../components/spinner.tsx';
+import { isApiError, toSubmitErrors, type FormError } from '../lib/api-error.ts';
+import { Redirect } from '../lib/router.tsx';
+import { useDocumentTitle } from '../lib/use-document-title.ts';
+import { useSession } from '../session.ts';
+import { trpc } from '../trpc.ts';
+
+type Message = { role: 'user' | 'assistant' | 'system'; content: string };
+type Conversation = RouterOutputs['assistant']['conversations']['list']['conversations'][number];
+
+const MESSAGE_FIELD = 'messages.0.content';
+
+export function AssistantPage() {
+  useDocumentTitle('Assistant');
+  const session = useSession();
+  switch (session.status) {
+    case 'signed-out':
+      return <Redirect to="/sign-in" />;
+    case 'loading':
+      return <LoadingStatus label="Checking your session…" />;
+    case 'error':
+      return (
+        <Card>
+          <PageHeading title="We could not load the assistant" subtitle="Bastion did not answer. Check your connection, then try again." />
+          <Button onClick={session.retry} pending={session.retrying} pendingLabel="Retrying…">
+            Try again
+          </Button>
+        </Card>
+      );
+    case 'signed-in':
+      return session.user.emailVerified ? (
+        <Assistant />
+      ) : (
+        <Card>
+          <PageHeading title="Assistant" subtitle="Verify your email address to use the assistant. It costs real money to run, so it is kept for verified accounts." />
+        </Card>
+      );
+  }
+}
+
+/** The assistant's own failures carry safe, specific messages; other server faults stay generic. */
+function toChatError(error: unknown): { field?: string; form: FormError | null } {
+  const reason = isApiError(error) ? error.data?.reason : undefined;
+  if (reason && (reason.startsWith('assistant_') || reason === 'token_budget_exceeded' || reason === 'rate_limited')) {
+    return { form: { message: (error as Error).message } };
+  }
+  const { fields, form } = toSubmitErrors(error, [MESSAGE_FIELD, 'model']);
+  return { field: fields[MESSAGE_FIELD] ?? fields.model, form };
+}
+
+function Assistant() {
+  const utils = trpc.useUtils();
+  const models = trpc.assistant.models.useQuery();
+  const usage = trpc.assistant.usage.useQuery();
+  const [conversationId, setConversationId] = useState<string | null>(null);
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [streaming, setStreaming] = useState<string | null>(null);
+  const [loadingConversation, setLoadingConversation] = useState(false);
+  const [draft, setDraft] = useState('');
+  const [fieldError, setFieldError] = useState<string | undefined>();
+  const [formError, setFormError] = useState<FormError | null>(null);
+  const subscription = useRef<{ unsubscribe: () => void } | null>(null);
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const model = models.data?.models[0];
+
+  useEffect(() => () => subscription.current?.unsubscribe(), []);
+
+  const refreshSidebar = () => {
+    void utils.assistant.usage.invalidate();
+    void utils.assistant.conversations.list.invalidate();
+  };
+
+  const open = async (id: string | null) => {
+    subscription.current?.unsubscribe();
+    setStreaming(null);
+    setFormError(null);
+    setFieldError(undefined);
+    setConversationId(id);
+    if (!id) {
+      setMessages([]);
+      textarea.current?.focus();
+      return;
+    }
+    setLoadingConversation(true);
+    try {
+      const { conversation } = await utils.assistant.conversations.get.fetch({ id });
+      setMessages(conversation.messages);
+    } catch (error) {
+      setFormError(toChatError(error).form);
+    } finally {
+      setLoadingConversation(false);
+    }
+  };
+
+  const send = (event?: FormEvent) => {
+    event?.preventDefault();
+    const content = draft.trim();
+    if (!content || !model || streaming !== null) return;
+    setFormError(null);
+    setFieldError(undefined);
+    setMessages((current) => [...current, { role: 'user', content }]);
+    setDraft('');
+    setStreaming('');
+    subscription.current = utils.client.assistant.chatStream.subscribe(
+      { model, messages: [{ role: 'user', content }], conversationId: conversationId ?? undefined },
+      {
+        onData: (data) => {
+          if (data.type === 'delta') {
+            setStreaming((current) => (current ?? '') + data.content);
+            return;
+          }
+          setMessages((current) => [...current, data.message]);
+          setStreaming(null);
+          setConversationId(data.conversationId);
+          subscription.current?.unsubscribe();
+          refreshSidebar();
+        },
+        onError: (error) => {
+          // The message was not answered: give it back to the composer.
+          setMessages((current) => current.slice(0, -1));
+          setDraft(content);
+          setStreaming(null);
+          const { field, form } = toChatError(error);
+          setFieldError(field);
+          setFormError(form);
+          void utils.assistant.usage.invalidate();
+          textarea.current?.focus();
+        },
+      },
+    );
+  };
+
+  return (
+    <div className="grid w-full max-w-5xl gap-4 self-stretch md:grid-cols-[16rem_minmax(0,1fr)]">
+      <ConversationList activeId={conversationId} onOpen={(id) => void open(id)} onDeleted={(id) => (id === conversationId ? void open(null) : undefined)} />
+      <section aria-labelledby="assistant-heading" className="flex min-h-[32rem] min-w-0 flex-col rounded-2xl bg-white shadow-sm ring-1 ring-slate-200">
+        <div className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-4 py-3 sm:px-6">
+          <h1 id="assistant-heading" tabIndex={-1} className="text-xl font-bold tracking-tight text-slate-900 focus:outline-none">
+            Assistant
+          </h1>
+          {models.data?.provider === 'local' && (
+            <span data-testid="local-provider-badge" className="rounded-full bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-amber-600/20 ring-inset">
+              Local demo provider: offline, not an AI model
+            </span>
+          )}
+        </div>
+        <Quota usage={usage.data} />
+        <MessageLog messages={messages} streaming={streaming} loading={loadingConversation} />
+        <form onSubmit={send} noValidate className="space-y-2 border-t border-slate-100 px-4 py-3 sm:px-6">
+          {formError && <FormAlert error={formError} />}
+          <Composer ref={textarea} value={draft} onChange={setDraft} error={fieldError} onSubmit={() => send()} />
+          <div className="flex items-center justify-between gap-2">
+            <p className="text-xs text-slate-500">Enter sends, Shift+Enter starts a new line.</p>
+            <Button type="submit" pending={streaming !== null} pendingLabel="Answering…" disabled={!model || !draft.trim()}>
+              Send
+            </Button>
+          </div>
+        </form>
+      </section>
+    </div>
+  );
+}
+
+function Quota({ usage }: { usage: RouterOutputs['assistant']['usage'] | undefined }) {
+  const format = new Intl.NumberFormat();
+  return (
+    <p data-testid="assistant-quota" className="border-b border-slate-100 px-4 py-2 text-xs text-slate-600 sm:px-6">
+      {usage ? (
+        <>
+          {usage.requestsRemainingThisMinute} {usage.requestsRemainingThisMinute === 1 ? 'request' : 'requests'} left this minute ·{' '}
+          {format.format(usage.tokensRemainingToday)} of {format.format(usage.tokenBudgetPerDay)} tokens left today
+        </>
+      ) : (
+        'Loading your quota…'
+      )}
+    </p>
+  );
+}
+
+function MessageLog({ messages, streaming, loading }: { messages: Message[]; streaming: string | null; loading: boolean }) {
+  const end = useRef<HTMLDivElement>(null);
+  // A block body: scrollIntoView returns a promise in newer browsers, and an effect may only return a cleanup.
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'nearest' });
+  }, [messages, streaming]);
+  if (loading) {
+    return (
+      <div className="flex flex-1 items-center justify-center p-6">
+        <LoadingStatus label="Loading the conversation…" />
+      </div>
+    );
+  }
+  return (
+    <div role="log" aria-live="polite" aria-label="Conversation" className="flex-1 space-y-3 overflow-y-auto px-4 py-4 sm:px-6">
+      {messages.length === 0 && streaming === null && <p className="py-10 text-center text-sm text-slate-500">Ask anything to start a conversation.</p>}
+      {messages.map((message, index) => (
+        <Bubble key={index} message={message} />
+      ))}
+      {streaming !== null && (
+        <div aria-busy="true">
+          <Bubble message={{ role: 'assistant', content: streaming || '…' }} />
+        </div>
+      )}
+      <div ref={end} />
+    </div>
+  );
+}
+
+function Bubble({ message }: { message: Message }) {
+  const mine = message.role === 'user';
+  return (
+    <div className={`flex ${mine ? 'justify-end' : 'justify-start'}`}>
+      <div
+        data-testid={`message-${message.role}`}
+        className={`max-w-[85%] rounded-2xl px-4 py-2 text-sm break-words whitespace-pre-wrap ${mine ? 'bg-indigo-600 text-white' : 'bg-slate-100 text-slate-900'}`}
+      >
+        <span className="sr-only">{mine ? 'You: ' : 'Assistant: '}</span>
+        {message.content}
+      </div>
+    </div>
+  );
+}
+
+function Composer({ ref, value, onChange, error, onSubmit }: { ref: Ref<HTMLTextAreaElement>; value: string; onChange: (value: string) => void; error?: string; onSubmit: () => void }) {
+  const id = useId();
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      onSubmit();
+    }
+  };
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        Message
+      </label>
+      <textarea
+        ref={ref}
+        id={id}
+        name="message"
+        rows={3}
+        maxLength={4000}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        onKeyDown={onKeyDown}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        className={`block w-full resize-y rounded-lg border bg-white px-3 py-2 text-base text-slate-900 shadow-xs focus:outline-2 sm:text-sm ${
+          error ? 'border-red-500 focus:outline-red-600' : 'border-slate-300 focus:border-indigo-600 focus:outline-indigo-600'
+        }`}
+      />
+      {error && (
+        <p id={`${id}-error`} className="text-sm text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function ConversationList({ activeId, onOpen, onDeleted }: { activeId: string | null; onOpen: (id: string | null) => void; onDeleted: (id: string) => void }) {
+  const list = trpc.assistant.conversations.list.useQuery();
+  const utils = trpc.useUtils();
+  const remove = trpc.assistant.conversations.delete.useMutation({
+    onSuccess: (_data, { id }) => {
+      onDeleted(id);
+      void utils.assistant.conversations.list.invalidate();
+    },
+  });
+  return (
+    <nav aria-label="Conversations" className="flex min-w-0 flex-col gap-2 rounded-2xl bg-white p-3 shadow-sm ring-1 ring-slate-200">
+      <Button variant="secondary" onClick={() => onOpen(null)}>
+        New conversation
+      </Button>
+      {list.isPending && <LoadingStatus label="Loading conversations…" />}
+      {list.isError && <p className="text-sm text-red-700">Conversations could not be loaded.</p>}
+      {list.data?.conversations.length === 0 && <p className="px-1 text-sm text-slate-500">No conversations yet.</p>}
+      <ul className="max-h-48 space-y-1 overflow-y-auto md:max-h-none">
+        {list.data?.conversations.map((conversation: Conversation) => (
+          <li key={conversation.id} className="flex items-center gap-1">
+            <button
+              type="button"
+              onClick={() => onOpen(conversation.id)}
+              aria-current={conversation.id === activeId ? 'true' : undefined}
+              className={`min-w-0 flex-1 truncate rounded-md px-2 py-2 text-left text-sm focus-visible:outline-2 focus-visible:outline-indigo-600 ${
+                conversation.id === activeId ? 'bg-indigo-50 font-semibold text-indigo-800' : 'text-slate-700 hover:bg-slate-50'
+              }`}
+            >
+              {conversation.title}
+            </button>
+            <button
+              type="button"
+              aria-label={`Delete conversation “${conversation.title}”`}
+              disabled={remove.isPending}
+              onClick={() => remove.mutate({ id: conversation.id })}
+              className="shrink-0 rounded-md px-2 py-2 text-xs text-slate-500 hover:bg-red-50 hover:text-red-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
+            >
+              Delete
+            </button>
+          </li>
+        ))}
+      </ul>
+      {remove.isError && <p role="alert" className="text-sm text-red-700">The conversation could not be deleted.</p>}
+    </nav>
+  );
+}
