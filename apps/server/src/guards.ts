@@ -25,7 +25,7 @@ export function allowedOrigins(config: AppConfig): Set<string> {
  * CSRF defence for the cookie-authenticated API, on top of SameSite cookies:
  * - every POST body must be `application/json`, which no HTML form or "simple" cross-site request can
  *   send without a CORS preflight (that the CORS allow-list then refuses);
- * - a POST carrying an Origin must come from an allowed origin;
+ * - a request carrying an Origin (a POST, or an EventSource subscription) must come from an allowed origin;
  * - a POST carrying our auth cookies must carry an allowed Origin.
  */
 export function csrfGuard(config: AppConfig): RequestHandler {
@@ -33,17 +33,20 @@ export function csrfGuard(config: AppConfig): RequestHandler {
   const names = cookieNames(config.auth);
   const authCookies = [names.access, names.refresh];
   return (req, res, next) => {
-    if (req.method !== 'POST') return next();
+    const origin = req.get('origin');
+    const sameOrigin = origin !== undefined && origin === `${req.protocol}://${req.get('host')}`;
+    const foreignOrigin = origin !== undefined && !origins.has(origin) && !sameOrigin;
+    const refuseOrigin = () => reject(res, 403, 'origin_not_allowed', 'This origin may not call the API.', requestIdOf(req));
+    if (req.method !== 'POST') {
+      // A subscription is a GET with effects, and an EventSource sends cookies and an Origin cross-site.
+      return foreignOrigin ? refuseOrigin() : next();
+    }
     if (!isJsonOrEmpty(req)) {
       return reject(res, 415, 'unsupported_media_type', 'Requests must be sent as application/json.', requestIdOf(req));
     }
     // tRPC cannot read an empty POST body (a mutation without input sent without batching): it means `{}`.
     if (Number(req.get('content-length') ?? -1) === 0) req.body = '{}';
-    const origin = req.get('origin');
-    const sameOrigin = origin !== undefined && origin === `${req.protocol}://${req.get('host')}`;
-    if (origin !== undefined && !origins.has(origin) && !sameOrigin) {
-      return reject(res, 403, 'origin_not_allowed', 'This origin may not call the API.', requestIdOf(req));
-    }
+    if (foreignOrigin) return refuseOrigin();
     if (origin === undefined && hasCookie(req, authCookies) && !req.get('authorization')) {
       return reject(res, 403, 'origin_required', 'Cookie-authenticated requests must carry an Origin header.', requestIdOf(req));
     }

@@ -146,6 +146,17 @@ describe('streaming over SSE', () => {
     expect((await client.assistant.conversations.get.query({ id: done?.conversationId ?? '' })).conversation.messages).toHaveLength(2);
   });
 
+  it('refuses a subscription from a foreign origin before it starts', async () => {
+    const { accessToken } = await signIn({ verified: true });
+    const before = upstream.requests.get('test/normal') ?? 0;
+    const response = await fetch(`${server.url}/trpc/assistant.chatStream?input=${encodeURIComponent(JSON.stringify(ask('csrf')))}`, {
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'text/event-stream', origin: 'https://evil.example' },
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { data: { reason: 'origin_not_allowed' } } });
+    expect(upstream.requests.get('test/normal') ?? 0).toBe(before);
+  });
+
   it('ends a broken upstream stream with a stable error and no upstream detail', async () => {
     const { accessToken } = await signIn({ verified: true });
     const result = await subscribe(accessToken, ask('break', 'test/stream-broken'));

@@ -79,4 +79,17 @@ describe('config', () => {
     expect(problemsOf({ RATE_LIMITS: 'auth.login=5' })).toEqual([expect.stringContaining('RATE_LIMITS')]);
     expect(problemsOf({ RATE_LIMIT_STORE: 'redis' })).toEqual([expect.stringContaining('REDIS_URL')]);
   });
+
+  it('defaults the assistant to the local provider and requires the upstream settings for openai', () => {
+    const local = loadConfig({}).assistant;
+    expect(local).toMatchObject({ provider: 'local', models: ['local/echo-1'], dailyTokenBudget: 50_000 });
+    expect(loadConfig({}).rateLimit.policies['assistant.expensive'].points).toBe(10);
+    expect(loadConfig({ AI_REQUESTS_PER_MINUTE: '3', RATE_LIMITS: '*=1000/60' }).rateLimit.policies['assistant.expensive']).toMatchObject({ points: 3, windowSeconds: 60 });
+    expect(problemsOf({ AI_PROVIDER: 'openai' }).sort()).toEqual([expect.stringContaining('AI_API_KEY'), expect.stringContaining('AI_BASE_URL'), expect.stringContaining('AI_MODELS')]);
+    expect(problemsOf({ AI_MODELS: 'good/model,bad model' })).toEqual([expect.stringContaining('AI_MODELS')]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'bastion-ai-'));
+    writeFileSync(path.join(dir, 'key'), 'sk-from-a-file-123\n');
+    const openai = loadConfig({ AI_PROVIDER: 'openai', AI_BASE_URL: 'https://gateway.example/v1', AI_API_KEY_FILE: path.join(dir, 'key'), AI_MODELS: 'vendor/model-a, vendor/model-b' }).assistant;
+    expect(openai).toMatchObject({ provider: 'openai', apiKey: 'sk-from-a-file-123', models: ['vendor/model-a', 'vendor/model-b'] });
+  });
 });
