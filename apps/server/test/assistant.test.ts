@@ -129,6 +129,9 @@ describe('chat and conversations', () => {
     const { client } = await signIn({ verified: true });
     await client.assistant.chat.mutate(ask('count me'));
     expect(await client.assistant.usage.query()).toEqual({ requestsRemainingThisMinute: 999, tokensRemainingToday: BUDGET - 15, tokenBudgetPerDay: BUDGET });
+    const metrics = server.deps.metrics;
+    expect(await metrics.getSingleMetricAsString('bastion_assistant_tokens_total')).toMatch(/type="completion"} [1-9]/);
+    expect(await metrics.getSingleMetricAsString('bastion_assistant_request_duration_seconds')).toMatch(/_count\{provider="openai",mode="chat",outcome="ok"} [1-9]/);
   });
 });
 

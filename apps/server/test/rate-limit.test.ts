@@ -1,13 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/database.ts';
 import { burstPings } from '../../../test/helpers/rate-limit.ts';
+import { freePort, startServerProcess } from '../../../test/helpers/processes.ts';
 import { post, startTestServer, TEST_ENV, type TestServer } from '../../../test/helpers/server.ts';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
 // The production policy table, except health.ping tightened to 50/min for the bursts.
 const PRODUCTION_LIMITS = { RATE_LIMITS: 'health.ping=50/60' };
 
@@ -72,7 +68,7 @@ describe('atomicity on the Postgres store', () => {
   it('allows exactly 50 of 200 concurrent requests split across two server processes', async () => {
     const databaseUrl = await createTestDatabase();
     const ports = await Promise.all([freePort(), freePort()]);
-    const processes = ports.map((port) => startProcess({ ...TEST_ENV, ...PRODUCTION_LIMITS, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'info' }));
+    const processes = ports.map((port) => startServerProcess({ ...TEST_ENV, ...PRODUCTION_LIMITS, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'info' }));
     try {
       await Promise.all(processes.map((p) => p.listening));
       expect(await burstPings(ports.map((port) => `http://127.0.0.1:${port}`), 200)).toEqual({ ok: 50, limited: 150, other: 0 });
@@ -82,33 +78,15 @@ describe('atomicity on the Postgres store', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+describe('a failing store', () => {
+  it('is replaced by the in-memory insurance limiter, which keeps the limit (Redis unreachable)', async () => {
+    const server = await startTestServer({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMITS: '*=100000/60,health.ping=3/60' });
+    try {
+      expect(server.deps.config.rateLimit.store).toBe('redis');
+      expect(await burstPings([server.url], 5)).toEqual({ ok: 3, limited: 2, other: 0 });
+      expect(await server.deps.metrics.getSingleMetricAsString('bastion_rate_limit_store_errors_total')).toMatch(/policy="health.ping"} 5/);
+    } finally {
+      await server.close();
+    }
   });
-}
-
-function startProcess(env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, ['--experimental-strip-types', MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const listening = new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('server listening')) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then(() => reject(new Error(`server exited before listening:\n${output}`)));
-  });
-  return {
-    listening,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+});

@@ -24,7 +24,7 @@ export interface RateLimiters {
   consume(policy: RateLimitPolicyName, key: string): Promise<RateLimitDecision>;
   /** The current state without counting. */
   peek(policy: RateLimitPolicyName, key: string): Promise<RateLimitDecision>;
-  /** Resolves once the store is connected (Redis), or after `timeoutMs`; the insurance limiter covers the gap. */
+  /** Resolves once the store is connected (Redis), has failed to, or after `timeoutMs`; the insurance limiter covers the gap. */
   ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -122,12 +122,15 @@ export function createRateLimiters({ config, db, logger, metrics, storeFactory, 
     async ready(timeoutMs = 5_000) {
       if (!redis || redis.status === 'ready') return;
       const client = redis;
+      // A failed connection does not hold the start-up: the insurance limiter answers until Redis is back.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs).unref();
-        client.once('ready', () => {
+        const done = () => {
           clearTimeout(timer);
+          client.off('ready', done).off('error', done);
           resolve();
-        });
+        };
+        const timer = setTimeout(done, timeoutMs).unref();
+        client.once('ready', done).once('error', done);
       });
     },
     async close() {
