@@ -41,96 +41,95 @@ function toClientError(error: UpstreamError): AppError {
   }
 }
 
-/** Times a provider call, counts its tokens and maps its failure; always reconciles the budget. */
-async function guarded<T>(
-  ctx: AssistantContext,
-  prepared: Prepared,
-  mode: 'chat' | 'stream',
-  run: (progress: { produced: string }) => Promise<{ value: T; usage: TokenUsage | undefined }>,
-): Promise<{ value: T; usage: TokenUsage }> {
+/**
+ * Follows one provider call: times it, counts its tokens, maps its failure to a client error and,
+ * in `settle` (always called), replaces the budget reservation by what the call really used.
+ */
+function trackCall(ctx: AssistantContext, prepared: Prepared, mode: 'chat' | 'stream') {
   const { provider, metrics } = ctx.assistant;
   const stopTimer = metrics.latency.startTimer({ provider: provider.name, mode });
-  const progress = { produced: '' };
-  const estimated = () => ({ promptTokens: estimatePromptTokens(prepared.request.messages), completionTokens: estimateTextTokens(progress.produced) });
+  /** The reply so far: what a failed or abandoned call is charged for. */
+  let produced = '';
   let charged: number | undefined;
-  try {
-    const result = await run(progress);
-    stopTimer({ outcome: 'ok' });
-    const usage = result.usage ?? estimated();
-    metrics.tokens.inc({ type: 'prompt' }, usage.promptTokens);
-    metrics.tokens.inc({ type: 'completion' }, usage.completionTokens);
-    charged = usage.promptTokens + usage.completionTokens;
-    return { value: result.value, usage };
-  } catch (error) {
-    if (!(error instanceof UpstreamError)) {
-      stopTimer({ outcome: 'error' });
-      throw error;
-    }
-    stopTimer({ outcome: error.kind });
-    metrics.errors.inc({ kind: error.kind });
-    ctx.log.warn({ upstreamError: error.kind, upstreamStatus: error.status }, 'assistant upstream call failed');
-    throw toClientError(error);
-  } finally {
-    // The real usage is charged; a call that failed (or was abandoned) is charged for what it had
-    // produced, so disconnecting mid-stream does not make the tokens free.
-    if (charged === undefined) {
-      const partial = estimated();
-      charged = progress.produced ? partial.promptTokens + partial.completionTokens : 0;
-    }
-    await reconcileTokens(ctx, prepared.reservation, charged);
-  }
+  const estimated = (): TokenUsage => ({ promptTokens: estimatePromptTokens(prepared.request.messages), completionTokens: estimateTextTokens(produced) });
+  return {
+    produced(text: string) {
+      produced += text;
+    },
+    succeeded(reported: TokenUsage | undefined): TokenUsage {
+      stopTimer({ outcome: 'ok' });
+      const usage = reported ?? estimated();
+      metrics.tokens.inc({ type: 'prompt' }, usage.promptTokens);
+      metrics.tokens.inc({ type: 'completion' }, usage.completionTokens);
+      charged = usage.promptTokens + usage.completionTokens;
+      return usage;
+    },
+    failed(error: unknown): unknown {
+      if (!(error instanceof UpstreamError)) {
+        stopTimer({ outcome: 'error' });
+        return error;
+      }
+      stopTimer({ outcome: error.kind });
+      metrics.errors.inc({ kind: error.kind });
+      ctx.log.warn({ upstreamError: error.kind, upstreamStatus: error.status }, 'assistant upstream call failed');
+      return toClientError(error);
+    },
+    async settle() {
+      // Disconnecting mid-stream does not make the tokens already produced free.
+      if (charged === undefined) {
+        const partial = estimated();
+        charged = produced ? partial.promptTokens + partial.completionTokens : 0;
+      }
+      await reconcileTokens(ctx, prepared.reservation, charged);
+    },
+  };
 }
 
 export async function chat(ctx: AssistantContext, input: ChatInput, signal?: AbortSignal): Promise<ChatOutput> {
   const prepared = await prepare(ctx, input);
-  const { value, usage } = await guarded(ctx, prepared, 'chat', async (progress) => {
+  const call = trackCall(ctx, prepared, 'chat');
+  let reply: string;
+  let usage: TokenUsage;
+  try {
     const result = await ctx.assistant.provider.complete(prepared.request, signal);
-    progress.produced = result.content;
-    return { value: result.content, usage: result.usage };
-  });
-  const conversationId = await saveExchange(ctx, { ownerId: ctx.auth.userId, conversationId: input.conversationId, model: input.model, sent: input.messages, reply: value });
-  return { conversationId, message: { role: 'assistant', content: value }, usage };
+    call.produced(result.content);
+    reply = result.content;
+    usage = call.succeeded(result.usage);
+  } catch (error) {
+    throw call.failed(error);
+  } finally {
+    await call.settle();
+  }
+  const conversationId = await saveExchange(ctx, { ownerId: ctx.auth.userId, conversationId: input.conversationId, model: input.model, sent: input.messages, reply });
+  return { conversationId, message: { role: 'assistant', content: reply }, usage };
 }
 
 /**
- * The same as `chat`, yielding the reply as it arrives. The budget is reconciled however the
- * stream ends, also when the client goes away midway.
+ * The same as `chat`, yielding the reply as it arrives. The budget is settled however the stream
+ * ends, also when the client goes away midway (the generator is returned early).
  */
 export async function* chatStream(ctx: AssistantContext, input: ChatInput, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
   const prepared = await prepare(ctx, input);
-  const deltas: string[] = [];
-  let wake: (() => void) | undefined;
-  let finished = false;
-  // The provider's stream is pumped inside `guarded` (which reconciles when it ends) while this
-  // generator hands each delta on to the client.
-  const done = guarded(ctx, prepared, 'stream', async (progress) => {
-    let usage: TokenUsage | undefined;
-    try {
-      for await (const event of ctx.assistant.provider.stream(prepared.request, signal)) {
-        if (event.type === 'usage') usage = event.usage;
-        else {
-          progress.produced += event.content;
-          deltas.push(event.content);
-          wake?.();
-        }
+  const call = trackCall(ctx, prepared, 'stream');
+  let reply = '';
+  let usage: TokenUsage;
+  try {
+    let reported: TokenUsage | undefined;
+    for await (const event of ctx.assistant.provider.stream(prepared.request, signal)) {
+      if (event.type === 'usage') {
+        reported = event.usage;
+        continue;
       }
-    } finally {
-      finished = true;
-      wake?.();
+      call.produced(event.content);
+      reply += event.content;
+      yield { type: 'delta', content: event.content };
     }
-    return { value: progress.produced, usage };
-  });
-  void done.catch(() => {});
-  while (!finished || deltas.length > 0) {
-    const next = deltas.shift();
-    if (next !== undefined) {
-      yield { type: 'delta', content: next };
-      continue;
-    }
-    await new Promise<void>((resolve) => (wake = resolve));
-    wake = undefined;
+    usage = call.succeeded(reported);
+  } catch (error) {
+    throw call.failed(error);
+  } finally {
+    await call.settle();
   }
-  const { value, usage } = await done;
-  const conversationId = await saveExchange(ctx, { ownerId: ctx.auth.userId, conversationId: input.conversationId, model: input.model, sent: input.messages, reply: value });
-  yield { type: 'done', conversationId, message: { role: 'assistant', content: value }, usage };
+  const conversationId = await saveExchange(ctx, { ownerId: ctx.auth.userId, conversationId: input.conversationId, model: input.model, sent: input.messages, reply });
+  yield { type: 'done', conversationId, message: { role: 'assistant', content: reply }, usage };
 }
