@@ -10,7 +10,8 @@ export const UPSTREAM_SECRET = 'upstream-secret-body-do-not-leak';
  * A real OpenAI-compatible chat-completions server on loopback. The model picks the behaviour:
  * `test/normal` answers (`stream: true` as SSE), `test/slow` answers after 5 s, `test/429` and
  * `test/500` always fail, `test/flaky` fails twice per distinct last message then answers,
- * `test/malformed` returns a broken body, `test/stream-broken` sends a broken stream chunk.
+ * `test/malformed` returns a broken body, `test/stream-broken` sends a broken stream chunk,
+ * `test/stream-slow` sends its first chunk and then nothing for 5 s.
  */
 export interface FakeOpenAi {
   baseUrl: string;
@@ -60,7 +61,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         break;
       }
     }
-    if (body.stream) return stream(res, reply, body.model === 'test/stream-broken');
+    if (body.stream) return stream(res, reply, body.model);
     // A little latency so that concurrent calls overlap.
     await new Promise((resolve) => setTimeout(resolve, 10));
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -72,11 +73,14 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     res.end(JSON.stringify({ error: { message: `${UPSTREAM_SECRET} ${TEST_AI_API_KEY}`, type: 'server_error' } }));
   }
 
-  function stream(res: ServerResponse, reply: string, broken: boolean) {
+  async function stream(res: ServerResponse, reply: string, model: string) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (data: unknown) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
-    for (const piece of reply.match(/\S+\s*/g) ?? []) send({ choices: [{ index: 0, delta: { content: piece } }] });
-    if (broken) {
+    for (const piece of reply.match(/\S+\s*/g) ?? []) {
+      send({ choices: [{ index: 0, delta: { content: piece } }] });
+      if (model === 'test/stream-slow') await new Promise((resolve) => setTimeout(resolve, 5_000));
+    }
+    if (model === 'test/stream-broken') {
       send('{"choices": [ broken');
       return res.end();
     }

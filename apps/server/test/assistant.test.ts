@@ -13,7 +13,7 @@ beforeAll(async () => {
     AI_PROVIDER: 'openai',
     AI_BASE_URL: upstream.baseUrl,
     AI_API_KEY: TEST_AI_API_KEY,
-    AI_MODELS: 'test/normal,test/slow,test/429,test/500,test/malformed,test/stream-broken',
+    AI_MODELS: 'test/normal,test/slow,test/429,test/500,test/malformed,test/stream-broken,test/stream-slow',
     AI_TIMEOUT_MS: '300',
     AI_MAX_RETRIES: '1',
     AI_RETRY_BASE_MS: '5',
@@ -96,7 +96,7 @@ describe('validation', () => {
 describe('chat and conversations', () => {
   it('answers, persists the conversation, continues it with its history, and scopes it to its owner', async () => {
     const { client } = await signIn({ verified: true });
-    expect(await client.assistant.models.query()).toEqual({ models: ['test/normal', 'test/slow', 'test/429', 'test/500', 'test/malformed', 'test/stream-broken'], provider: 'openai' });
+    expect(await client.assistant.models.query()).toEqual({ models: ['test/normal', 'test/slow', 'test/429', 'test/500', 'test/malformed', 'test/stream-broken', 'test/stream-slow'], provider: 'openai' });
     const first = await client.assistant.chat.mutate(ask('first question'));
     expect(first).toMatchObject({ message: { role: 'assistant', content: 'Echo (1 messages): first question' }, usage: { promptTokens: 10, completionTokens: 5 } });
     const second = await client.assistant.chat.mutate({ ...ask('second question'), conversationId: first.conversationId });
@@ -158,6 +158,33 @@ describe('streaming over SSE', () => {
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ error: { data: { reason: 'origin_not_allowed' } } });
     expect(upstream.requests.get('test/normal') ?? 0).toBe(before);
+  });
+
+  it('delivers deltas as they arrive, and charges a stream abandoned midway for what it produced', async () => {
+    const { accessToken, userId } = await signIn({ verified: true });
+    const tokens = async () => (await server.deps.sql<{ tokens: number }[]>`select tokens from assistant_token_usage where user_id = ${userId}`)[0]?.tokens;
+    const abort = new AbortController();
+    const response = await fetch(`${server.url}/trpc/assistant.chatStream?input=${encodeURIComponent(JSON.stringify(ask('slowly', 'test/stream-slow')))}`, {
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let received = '';
+    // The upstream sends one chunk and then waits 5 s: the delta must reach us before that.
+    while (!received.includes('"type":"delta"')) received += new TextDecoder().decode((await reader.read()).value);
+    const reserved = await tokens();
+    expect(reserved).toBeGreaterThan(50);
+    abort.abort();
+    let settled = reserved;
+    const deadline = Date.now() + 10_000;
+    while (settled === reserved && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      settled = await tokens();
+    }
+    expect(settled).toBeGreaterThan(0);
+    expect(settled).toBeLessThan(reserved ?? 0);
+    const { conversations } = await server.client({ accessToken }).assistant.conversations.list.query();
+    expect(conversations).toEqual([]);
   });
 
   it('ends a broken upstream stream with a stable error and no upstream detail', async () => {
