@@ -52,7 +52,7 @@ async function failureOf(promise: Promise<unknown>) {
 /** Reads a tRPC SSE subscription to its end: the `data` of each message event, and any error. */
 async function subscribe(accessToken: string, input: unknown) {
   const response = await fetch(`${server.url}/trpc/assistant.chatStream?input=${encodeURIComponent(JSON.stringify(input))}`, {
-    headers: { authorization: `Bearer ${accessToken}`, accept: 'text/event-stream' },
+    headers: { ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}), accept: 'text/event-stream' },
   });
   const text = await response.text();
   const events = text.split('\n\n').map((block) => {
@@ -76,6 +76,13 @@ describe('access', () => {
     const unverified = await signIn({ verified: false });
     expect(await failureOf(unverified.client.assistant.chat.mutate(ask('hi')))).toMatchObject({ code: 'FORBIDDEN', reason: 'email_not_verified' });
     expect((await failureOf(unverified.client.assistant.usage.query()))?.reason).toBe('email_not_verified');
+    const before = upstream.requests.get('test/normal') ?? 0;
+    for (const token of ['', unverified.accessToken]) {
+      const stream = await subscribe(token, ask('hi'));
+      expect({ status: stream.status, reason: stream.error?.data?.reason }).toEqual({ status: 200, reason: token ? 'email_not_verified' : 'unauthenticated' });
+      expect(stream.messages).toEqual([]);
+    }
+    expect(upstream.requests.get('test/normal') ?? 0).toBe(before);
   });
 });
 
