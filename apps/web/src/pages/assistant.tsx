@@ -4,7 +4,8 @@ import { FormAlert } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { LoadingStatus } from '../components/spinner.tsx';
-import { isApiError, toSubmitErrors, type FormError } from '../lib/api-error.ts';
+import type { FormError } from '../lib/api-error.ts';
+import { toChatError } from '../lib/chat-error.ts';
 import { Redirect } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useSession } from '../session.ts';
@@ -41,16 +42,6 @@ export function AssistantPage() {
         </Card>
       );
   }
-}
-
-/** The assistant's own failures carry safe, specific messages; other server faults stay generic. */
-function toChatError(error: unknown): { field?: string; form: FormError | null } {
-  const reason = isApiError(error) ? error.data?.reason : undefined;
-  if (reason && (reason.startsWith('assistant_') || reason === 'token_budget_exceeded' || reason === 'rate_limited')) {
-    return { form: { message: (error as Error).message } };
-  }
-  const { fields, form } = toSubmitErrors(error, [MESSAGE_FIELD, 'model']);
-  return { field: fields[MESSAGE_FIELD] ?? fields.model, form };
 }
 
 function Assistant() {
@@ -91,7 +82,7 @@ function Assistant() {
       const { conversation } = await utils.assistant.conversations.get.fetch({ id });
       setMessages(conversation.messages);
     } catch (error) {
-      setFormError(toChatError(error).form);
+      setFormError(toChatError(error, MESSAGE_FIELD).form);
     } finally {
       setLoadingConversation(false);
     }
@@ -125,7 +116,7 @@ function Assistant() {
           setMessages((current) => current.slice(0, -1));
           setDraft(content);
           setStreaming(null);
-          const { field, form } = toChatError(error);
+          const { field, form } = toChatError(error, MESSAGE_FIELD);
           setFieldError(field);
           setFormError(form);
           void utils.assistant.usage.invalidate();
