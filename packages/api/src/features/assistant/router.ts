@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { asyncIterableOf } from '../../lib/async-iterable-output.ts';
 import { noInput } from '../../no-input.ts';
 import { router, verifiedProcedure } from '../../trpc.ts';
 import { chatInput, chatOutput, chatStreamEvent } from './chat.schema.ts';
@@ -7,15 +7,6 @@ import { conversationIdInput, deleteConversationOutput, getConversationOutput, l
 import { deleteConversation, getConversation, listConversations } from './conversations.service.ts';
 import { tokensUsedToday } from './token-budget.ts';
 import { modelsOutput, usageOutput } from './usage.schema.ts';
-
-/** A subscription's output: an async iterable whose every item is checked against `item`. */
-function asyncIterableOf<T extends z.ZodType>(item: T) {
-  return z
-    .custom<AsyncIterable<z.input<T>>>((value) => typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function', 'expected an async iterable')
-    .transform(async function* (iterable): AsyncGenerator<z.output<T>> {
-      for await (const value of iterable) yield item.parse(value);
-    });
-}
 
 export const assistantRouter = router({
   chat: verifiedProcedure
