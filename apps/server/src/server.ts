@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
-import { createLogger, createPostgresBus, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
+import { createLogger, createPostgresBus, listenForRevokedSessions, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -58,6 +58,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     bus: createPostgresBus(sql, logger),
     metrics: registry,
   };
+  await listenForRevokedSessions(deps);
   const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax });
   let shuttingDown = false;
   const app = createApp({

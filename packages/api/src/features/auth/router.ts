@@ -12,9 +12,14 @@ import { refreshInput, refreshOutput } from './refresh.schema.ts';
 import { registerHandler } from './register.handler.ts';
 import { registerInput, registerOutput } from './register.schema.ts';
 import { revokeSession } from './session.service.ts';
+import { listSessionsHandler, logoutAllHandler, revokeSessionHandler } from './sessions.handler.ts';
+import { listSessionsOutput, logoutAllInput, revokedCountOutput, revokeSessionInput } from './sessions.schema.ts';
+import { securityLogHandler } from '../security/security-log.handler.ts';
+import { securityLogInput, securityLogOutput } from '../security/security-log.schema.ts';
 import { clearTokenCookies } from './token-cookies.ts';
 import { toUserDto, userColumns, userOutput } from './user.dto.ts';
 
+const success = z.object({ success: z.literal(true) });
 
 export const authRouter = router({
   register: publicProcedure.input(registerInput).output(registerOutput).mutation(registerHandler),
@@ -25,13 +30,22 @@ export const authRouter = router({
 
   logout: authedProcedure
     .input(noInput)
-    .output(z.object({ success: z.literal(true) }))
+    .output(success)
     .mutation(async ({ ctx }) => {
       await revokeSession(ctx, ctx.auth.userId, ctx.auth.sessionId, 'logout');
       await recordSecurityEvent(ctx, 'logout', ctx.auth.userId, { sessionId: ctx.auth.sessionId });
       clearTokenCookies(ctx.cookies, ctx.config.auth);
       return { success: true as const };
     }),
+
+  logoutAll: authedProcedure.input(logoutAllInput).output(revokedCountOutput).mutation(logoutAllHandler),
+
+  sessions: router({
+    list: authedProcedure.input(noInput).output(listSessionsOutput).query(listSessionsHandler),
+    revoke: authedProcedure.input(revokeSessionInput).output(success).mutation(revokeSessionHandler),
+  }),
+
+  securityLog: authedProcedure.input(securityLogInput).output(securityLogOutput).query(securityLogHandler),
 
   me: authedProcedure
     .input(noInput)

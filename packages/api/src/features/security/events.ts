@@ -7,8 +7,21 @@ export type SecurityEventType =
   | 'login_failed'
   | 'logout'
   | 'session_revoked'
+  | 'sessions_revoked'
   | 'refresh_token_reused'
-  | 'user_registered';
+  | 'user_registered'
+  | 'account_locked'
+  | 'account_unlocked'
+  | 'account_disabled'
+  | 'email_verified'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'password_changed'
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'two_factor_failed'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated';
 
 /** Appends one event with the request's IP, user agent and id. Never carries secrets. */
 export async function recordSecurityEvent(
