@@ -18,6 +18,7 @@ export function trpcHandler(deps: AppDeps) {
           authorization: req.get('authorization') ?? null,
         },
         cookies: cookieJar(req, res),
+        responseHeaders: { set: (name, value) => res.setHeader(name, value) },
       });
     },
     onError: ({ error, path, ctx }) => {

@@ -33,6 +33,11 @@ export interface CookieJar {
   clear(name: string, options: CookieOptions): void;
 }
 
+/** The one response detail a procedure may set besides cookies (e.g. `Retry-After`). */
+export interface ResponseHeaders {
+  set(name: string, value: string): void;
+}
+
 export interface RequestInfo {
   requestId: string;
   ip: string | null;
@@ -45,16 +50,19 @@ export interface CreateContextInnerOptions {
   deps: AppDeps;
   request: RequestInfo;
   cookies?: CookieJar;
+  responseHeaders?: ResponseHeaders;
 }
 
 export const noCookies: CookieJar = { get: () => undefined, set: () => {}, clear: () => {} };
+export const noResponseHeaders: ResponseHeaders = { set: () => {} };
 
 /** The transport-free context: what every procedure sees. Tests build it without HTTP. */
-export function createContextInner({ deps, request, cookies = noCookies }: CreateContextInnerOptions) {
+export function createContextInner({ deps, request, cookies = noCookies, responseHeaders = noResponseHeaders }: CreateContextInnerOptions) {
   return {
     ...deps,
     request,
     cookies,
+    responseHeaders,
     log: deps.logger.child({ requestId: request.requestId }),
   };
 }

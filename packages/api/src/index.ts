@@ -1,5 +1,5 @@
 export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './root.ts';
-export { createContextInner, noCookies, type AppDeps, type Context, type CookieJar, type CookieOptions, type RequestInfo } from './context.ts';
+export { createContextInner, noCookies, type AppDeps, type Context, type CookieJar, type CookieOptions, type RequestInfo, type ResponseHeaders } from './context.ts';
 export { loadConfig, ConfigError, type AppConfig } from './config/index.ts';
 export { createLogger, type Logger } from './logging.ts';
 export { toTRPCError } from './errors/to-trpc-error.ts';

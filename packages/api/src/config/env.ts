@@ -79,6 +79,9 @@ export const envSchema = z.object({
   REFRESH_GRACE_S: int(0, 120).default(10),
   SESSION_IDLE_TIMEOUT_S: int(300, 365 * 86_400).default(7 * 86_400),
   SESSION_ABSOLUTE_TIMEOUT_S: int(300, 365 * 86_400).default(30 * 86_400),
+  LOCKOUT_THRESHOLD: int(1, 100).default(5),
+  LOCKOUT_DURATION_S: int(1, 86_400).default(15 * 60),
+  LOGIN_IP_DAILY_CAP: int(1, 1_000_000).default(100),
 
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(100 * 1024),
   TRPC_MAX_BATCH: int(1, 100).default(10),

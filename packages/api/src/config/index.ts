@@ -45,6 +45,13 @@ export interface AppConfig {
     sessionAbsoluteTimeoutSeconds: number;
     /** Production: `Secure` cookies with the `__Host-` prefix. */
     secureCookies: boolean;
+    lockout: {
+      /** Consecutive failures of one account from one address before that pair is blocked. */
+      threshold: number;
+      durationSeconds: number;
+      /** Failed sign-ins per address per day, across all accounts. */
+      ipDailyCap: number;
+    };
   };
   metrics: { token: string | undefined };
 }
@@ -89,6 +96,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sessionIdleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_S,
       sessionAbsoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_S,
       secureCookies: isProduction,
+      lockout: { threshold: env.LOCKOUT_THRESHOLD, durationSeconds: env.LOCKOUT_DURATION_S, ipDailyCap: env.LOGIN_IP_DAILY_CAP },
     },
     metrics: { token: env.METRICS_TOKEN },
   };

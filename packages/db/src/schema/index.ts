@@ -1,3 +1,4 @@
 export * from './users.ts';
 export * from './sessions.ts';
 export * from './security-events.ts';
+export * from './auth-throttle.ts';

@@ -5,6 +5,7 @@ import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { deliverTokens } from './deliver-tokens.ts';
+import { reserveLoginAttempt } from './lockout.ts';
 import type { loginInput, loginOutput } from './login.schema.ts';
 import { hashPassword, passwordNeedsRehash, verifyAgainstDummy, verifyPassword } from './password.ts';
 import { openSession } from './session.service.ts';
@@ -13,6 +14,7 @@ import { toUserDto, userColumns } from './user.dto.ts';
 const invalidCredentials = () => new AppError('UNAUTHORIZED', 'invalid_credentials', 'The email or password is incorrect.');
 
 export async function loginHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof loginInput> }): Promise<z.infer<typeof loginOutput>> {
+  const attempt = await reserveLoginAttempt(ctx, input.email);
   const [user] = await ctx.db
     .select({ ...userColumns, passwordHash: schema.users.passwordHash, disabledAt: schema.users.disabledAt })
     .from(schema.users)
@@ -21,12 +23,16 @@ export async function loginHandler({ ctx, input }: { ctx: Context; input: z.infe
 
   if (!user) {
     await verifyAgainstDummy(input.password);
+    await attempt.failed();
     throw invalidCredentials();
   }
   if (!(await verifyPassword(user.passwordHash, input.password))) {
     await recordSecurityEvent(ctx, 'login_failed', user.id, { reason: 'wrong_password' });
+    const { locked } = await attempt.failed();
+    if (locked) await onAccountLocked(ctx, user.id);
     throw invalidCredentials();
   }
+  await attempt.succeeded();
   if (user.disabledAt) {
     await recordSecurityEvent(ctx, 'login_failed', user.id, { reason: 'account_disabled' });
     throw new AppError('FORBIDDEN', 'account_disabled', 'This account is disabled. Contact support.');
@@ -41,4 +47,9 @@ export async function loginHandler({ ctx, input }: { ctx: Context; input: z.infe
   const tokens = await openSession(ctx, user);
   await recordSecurityEvent(ctx, 'login_succeeded', user.id);
   return { status: 'authenticated', user: toUserDto(user), ...deliverTokens(ctx, tokens, input.tokenDelivery) };
+}
+
+async function onAccountLocked(ctx: Context, userId: string) {
+  await recordSecurityEvent(ctx, 'account_locked', userId, { durationSeconds: ctx.config.auth.lockout.durationSeconds });
+  ctx.log.warn({ userId }, 'sign-in locked for an account and address after repeated failures');
 }
