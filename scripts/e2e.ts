@@ -83,6 +83,8 @@ function startServer(port: number, dataRoot: string): RunningServer {
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
     PG_DATA_DIR: path.join(dataRoot, 'pg'),
     LOG_LEVEL: 'warn',
+    // Production requires an SMTP server; nothing listens here, so mail jobs just wait to be retried.
+    SMTP_URL: 'smtp://127.0.0.1:9',
   };
   // The server must start its own embedded database, never reuse one from the caller's shell.
   delete env.DATABASE_URL;

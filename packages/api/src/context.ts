@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
 import type { SessionCache } from './features/auth/session-cache.ts';
 import type { InvalidationBus } from './lib/invalidation-bus.ts';
+import type { JobQueue } from './lib/job-queue.ts';
 
 /** Long-lived dependencies, built once per process. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   bus: InvalidationBus;
   /** The process's Prometheus registry: features register their own metrics on it. */
   metrics: Registry;
+  /** Background jobs (pg-boss): email delivery and anything else that may be retried later. */
+  jobs: JobQueue;
 }
 
 export interface CookieOptions {

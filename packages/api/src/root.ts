@@ -1,12 +1,14 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { adminRouter } from './features/admin/router.ts';
 import { authRouter } from './features/auth/router.ts';
+import { devRouter } from './features/mail/router.ts';
 import { healthRouter } from './features/health/router.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
   admin: adminRouter,
   auth: authRouter,
+  dev: devRouter,
   health: healthRouter,
 });
 

@@ -39,13 +39,20 @@ describe('config', () => {
     expect(missing.join('\n')).toMatch(/JWT_SECRETS: required/);
     expect(missing.join('\n')).toMatch(/REFRESH_TOKEN_SECRET: required/);
     expect(missing.join('\n')).toMatch(/APP_ORIGIN: required/);
+    expect(missing.join('\n')).toMatch(/SMTP_URL: required/);
     const dev = problemsOf({ NODE_ENV: 'production', JWT_SECRETS: DEV_JWT_SECRETS, REFRESH_TOKEN_SECRET: DEV_REFRESH_TOKEN_SECRET, APP_ORIGIN: 'https://app.example.com' });
     expect(dev.join('\n')).toMatch(/JWT_SECRETS: the development key is refused/);
     expect(dev.join('\n')).toMatch(/REFRESH_TOKEN_SECRET: the development key is refused/);
   });
 
   it('production with real secrets: secure cookies, rotation ring in order', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRETS: `b:${STRONG},a:${STRONG}`, REFRESH_TOKEN_SECRET: STRONG, APP_ORIGIN: 'https://app.example.com/' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRETS: `b:${STRONG},a:${STRONG}`,
+      REFRESH_TOKEN_SECRET: STRONG,
+      APP_ORIGIN: 'https://app.example.com/',
+      SMTP_URL: 'smtps://mailer:pw@mail.example.com:465',
+    });
     expect(config.auth.secureCookies).toBe(true);
     expect(config.auth.jwtKeys.map((k) => k.kid)).toEqual(['b', 'a']);
     expect(config.http.appOrigin).toBe('https://app.example.com');

@@ -6,7 +6,7 @@ export const DEV_JWT_SECRETS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1qd3Qta2V5LWRvLW5vdC11
 export const DEV_REFRESH_TOKEN_SECRET = 'ZGV2ZWxvcG1lbnQtb25seS1yZWZyZXNoLXRva2VuLXNlY3JldC1jaGFuZ2UtbWU';
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL'] as const;
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -83,6 +83,11 @@ export const envSchema = z.object({
   LOCKOUT_DURATION_S: int(1, 86_400).default(15 * 60),
   LOGIN_IP_DAILY_CAP: int(1, 1_000_000).default(100),
 
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('Bastion <no-reply@localhost>'),
+  WORKERS: z.enum(['on', 'off']).default('on'),
+  JOB_RETRY_DELAY_S: int(1, 3600).default(5),
+
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(100 * 1024),
   TRPC_MAX_BATCH: int(1, 100).default(10),
   METRICS_TOKEN: z.string().min(16).optional(),
@@ -139,6 +144,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!data.REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: required in production');
     else if (data.REFRESH_TOKEN_SECRET === DEV_REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: the development key is refused in production');
     if (!data.APP_ORIGIN) problems.push('APP_ORIGIN: required in production');
+    if (!data.SMTP_URL) problems.push('SMTP_URL: required in production (the development outbox is not served there)');
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return result.data;

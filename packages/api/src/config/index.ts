@@ -54,6 +54,17 @@ export interface AppConfig {
     };
   };
   metrics: { token: string | undefined };
+  mail: {
+    /** Absent (development, tests): messages go to the `mail_outbox` table, shown at /dev/mailbox. */
+    smtpUrl: string | undefined;
+    from: string;
+  };
+  /** Whether this process also runs the background workers (`WORKERS=off`: a separate `pnpm worker`). */
+  jobs: {
+    workers: boolean;
+    /** First retry delay of a failed job; each further retry doubles it (with jitter). */
+    retryDelaySeconds: number;
+  };
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -99,5 +110,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       lockout: { threshold: env.LOCKOUT_THRESHOLD, durationSeconds: env.LOCKOUT_DURATION_S, ipDailyCap: env.LOGIN_IP_DAILY_CAP },
     },
     metrics: { token: env.METRICS_TOKEN },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
   };
 }

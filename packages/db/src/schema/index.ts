@@ -2,3 +2,4 @@ export * from './users.ts';
 export * from './sessions.ts';
 export * from './security-events.ts';
 export * from './auth-throttle.ts';
+export * from './mail-outbox.ts';
