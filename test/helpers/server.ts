@@ -64,6 +64,7 @@ function safeJson(text: string): unknown {
 const SECRET_PATTERNS: [string, RegExp][] = [
   ['a JWT', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/],
   ['a refresh token', /rt_[A-Za-z0-9_-]{43}/],
+  ['an email verification or password reset token', /(ev|pr)_[A-Za-z0-9_-]{43}/],
   ['a test password', /correct-horse-battery-staple/],
   ['a Set-Cookie value', /bastion_(at|rt)=[^;\s"]+/],
 ];

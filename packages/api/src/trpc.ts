@@ -3,7 +3,7 @@ import type { Context } from './context.ts';
 import { formatError } from './errors/error-formatter.ts';
 import { toTRPCError } from './errors/to-trpc-error.ts';
 import { currentRequestId } from './request-scope.ts';
-import { authenticate, requireRole } from './features/auth/guards.ts';
+import { authenticate, requireRole, requireVerifiedEmail } from './features/auth/guards.ts';
 
 export interface Meta {
   /** Shown in docs and checked by tests: who may call the procedure. */
@@ -39,6 +39,12 @@ export const publicProcedure = t.procedure.use(sanitizeErrors).meta({ access: 'p
 export const authedProcedure = publicProcedure
   .meta({ access: 'authed' })
   .use(async ({ ctx, next }) => next({ ctx: { auth: await authenticate(ctx) } }));
+
+/** For sensitive actions: the caller's email address must be verified (FORBIDDEN `email_not_verified`). */
+export const verifiedProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  await requireVerifiedEmail(ctx, ctx.auth.userId);
+  return next({ ctx });
+});
 
 export const adminProcedure = authedProcedure
   .meta({ access: 'admin' })

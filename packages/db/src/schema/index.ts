@@ -3,3 +3,4 @@ export * from './sessions.ts';
 export * from './security-events.ts';
 export * from './auth-throttle.ts';
 export * from './mail-outbox.ts';
+export * from './user-tokens.ts';

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { schema } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { queueMail } from '../mail/send-mail.job.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { deliverTokens } from './deliver-tokens.ts';
 import { reserveLoginAttempt } from './lockout.ts';
@@ -29,7 +30,7 @@ export async function loginHandler({ ctx, input }: { ctx: Context; input: z.infe
   if (!(await verifyPassword(user.passwordHash, input.password))) {
     await recordSecurityEvent(ctx, 'login_failed', user.id, { reason: 'wrong_password' });
     const { locked } = await attempt.failed();
-    if (locked) await onAccountLocked(ctx, user.id);
+    if (locked) await onAccountLocked(ctx, user);
     throw invalidCredentials();
   }
   await attempt.succeeded();
@@ -49,7 +50,14 @@ export async function loginHandler({ ctx, input }: { ctx: Context; input: z.infe
   return { status: 'authenticated', user: toUserDto(user), ...deliverTokens(ctx, tokens, input.tokenDelivery) };
 }
 
-async function onAccountLocked(ctx: Context, userId: string) {
-  await recordSecurityEvent(ctx, 'account_locked', userId, { durationSeconds: ctx.config.auth.lockout.durationSeconds });
-  ctx.log.warn({ userId }, 'sign-in locked for an account and address after repeated failures');
+/** The owner learns of the block by email, with the way out (a reset unlocks). */
+async function onAccountLocked(ctx: Context, user: { id: string; email: string }) {
+  const { durationSeconds } = ctx.config.auth.lockout;
+  await recordSecurityEvent(ctx, 'account_locked', user.id, { durationSeconds });
+  ctx.log.warn({ userId: user.id }, 'sign-in locked for an account and address after repeated failures');
+  await queueMail(ctx.jobs, user.email, {
+    template: 'account_locked',
+    minutes: Math.ceil(durationSeconds / 60),
+    resetLink: `${ctx.config.http.appOrigin}/forgot-password`,
+  });
 }

@@ -4,6 +4,11 @@ import { schema } from '@bastion/db';
 import { AppError } from '../../errors/app-error.ts';
 import { noInput } from '../../no-input.ts';
 import { authedProcedure, publicProcedure, router } from '../../trpc.ts';
+import { changePasswordHandler } from './change-password.handler.ts';
+import { resendVerificationHandler, verifyEmailHandler } from './email-verification.handler.ts';
+import { resendVerificationOutput, successOutput, tokenInput } from './email-verification.schema.ts';
+import { requestPasswordResetHandler, resetPasswordHandler } from './password-reset.handler.ts';
+import { changePasswordInput, changePasswordOutput, requestPasswordResetInput, resetPasswordInput } from './password-reset.schema.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { loginHandler } from './login.handler.ts';
 import { loginInput, loginOutput } from './login.schema.ts';
@@ -19,7 +24,6 @@ import { securityLogInput, securityLogOutput } from '../security/security-log.sc
 import { clearTokenCookies } from './token-cookies.ts';
 import { toUserDto, userColumns, userOutput } from './user.dto.ts';
 
-const success = z.object({ success: z.literal(true) });
 
 export const authRouter = router({
   register: publicProcedure.input(registerInput).output(registerOutput).mutation(registerHandler),
@@ -30,7 +34,7 @@ export const authRouter = router({
 
   logout: authedProcedure
     .input(noInput)
-    .output(success)
+    .output(successOutput)
     .mutation(async ({ ctx }) => {
       await revokeSession(ctx, ctx.auth.userId, ctx.auth.sessionId, 'logout');
       await recordSecurityEvent(ctx, 'logout', ctx.auth.userId, { sessionId: ctx.auth.sessionId });
@@ -38,11 +42,18 @@ export const authRouter = router({
       return { success: true as const };
     }),
 
+  verifyEmail: publicProcedure.input(tokenInput).output(successOutput).mutation(verifyEmailHandler),
+  resendVerification: authedProcedure.input(noInput).output(resendVerificationOutput).mutation(resendVerificationHandler),
+
+  requestPasswordReset: publicProcedure.input(requestPasswordResetInput).output(successOutput).mutation(requestPasswordResetHandler),
+  resetPassword: publicProcedure.input(resetPasswordInput).output(successOutput).mutation(resetPasswordHandler),
+  changePassword: authedProcedure.input(changePasswordInput).output(changePasswordOutput).mutation(changePasswordHandler),
+
   logoutAll: authedProcedure.input(logoutAllInput).output(revokedCountOutput).mutation(logoutAllHandler),
 
   sessions: router({
     list: authedProcedure.input(noInput).output(listSessionsOutput).query(listSessionsHandler),
-    revoke: authedProcedure.input(revokeSessionInput).output(success).mutation(revokeSessionHandler),
+    revoke: authedProcedure.input(revokeSessionInput).output(successOutput).mutation(revokeSessionHandler),
   }),
 
   securityLog: authedProcedure.input(securityLogInput).output(securityLogOutput).query(securityLogHandler),
