@@ -81,6 +81,7 @@ function startServer(port: number, dataRoot: string): RunningServer {
     APP_ORIGIN: baseUrl,
     JWT_SECRETS: `e2e:${randomBytes(32).toString('base64')}`,
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
+    ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
     PG_DATA_DIR: path.join(dataRoot, 'pg'),
     LOG_LEVEL: 'warn',
     // Production requires an SMTP server; nothing listens here, so mail jobs just wait to be retried.

@@ -4,9 +4,10 @@ import { z } from 'zod';
 /** Development-only secrets. Production refuses to start with any of them. */
 export const DEV_JWT_SECRETS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1qd3Qta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbg';
 export const DEV_REFRESH_TOKEN_SECRET = 'ZGV2ZWxvcG1lbnQtb25seS1yZWZyZXNoLXRva2VuLXNlY3JldC1jaGFuZ2UtbWU';
+export const DEV_ENCRYPTION_KEYS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1lbmNyeXB0aW9uLWtleS1kby1ub3QtdXNlLWl0';
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL', 'ENCRYPTION_KEYS'] as const;
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -24,7 +25,8 @@ const key256 = z
   .regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'must be base64 or base64url')
   .refine((v) => Buffer.from(v, 'base64').length >= 32, 'must encode at least 32 bytes (256 bits)');
 
-const jwtKeyRing = z
+/** `kid:base64key,…`: the first key is current, all keys are accepted (rotation). JWT and encryption rings. */
+const keyRing = z
   .string()
   .transform((value, ctx) => {
     const keys = value
@@ -71,7 +73,8 @@ export const envSchema = z.object({
   PG_PORT: int(1, 65535).optional(),
   MIGRATE_ON_START: bool.default(true),
 
-  JWT_SECRETS: jwtKeyRing.optional(),
+  JWT_SECRETS: keyRing.optional(),
+  ENCRYPTION_KEYS: keyRing.optional(),
   JWT_ISSUER: z.string().min(1).default('bastion'),
   JWT_AUDIENCE: z.string().min(1).default('bastion-api'),
   ACCESS_TOKEN_TTL_S: int(60, 3600).default(900),
@@ -144,6 +147,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!data.REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: required in production');
     else if (data.REFRESH_TOKEN_SECRET === DEV_REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: the development key is refused in production');
     if (!data.APP_ORIGIN) problems.push('APP_ORIGIN: required in production');
+    if (!source.ENCRYPTION_KEYS && !source.ENCRYPTION_KEYS_FILE) problems.push('ENCRYPTION_KEYS: required in production');
+    else if (env.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS: the development key is refused in production');
     if (!data.SMTP_URL) problems.push('SMTP_URL: required in production (the development outbox is not served there)');
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);

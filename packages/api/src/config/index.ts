@@ -1,4 +1,4 @@
-import { DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
+import { DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
 
 export { ConfigError, SECRET_VARIABLES } from './env.ts';
 
@@ -54,6 +54,8 @@ export interface AppConfig {
     };
   };
   metrics: { token: string | undefined };
+  /** AES-256-GCM key ring for secrets at rest (lib/crypto): the first key encrypts, all decrypt. */
+  encryption: { keys: JwtKey[] };
   mail: {
     /** Absent (development, tests): messages go to the `mail_outbox` table, shown at /dev/mailbox. */
     smtpUrl: string | undefined;
@@ -110,6 +112,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       lockout: { threshold: env.LOCKOUT_THRESHOLD, durationSeconds: env.LOCKOUT_DURATION_S, ipDailyCap: env.LOGIN_IP_DAILY_CAP },
     },
     metrics: { token: env.METRICS_TOKEN },
+    encryption: { keys: env.ENCRYPTION_KEYS ?? envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(DEV_ENCRYPTION_KEYS) },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
   };

@@ -7,6 +7,8 @@ import { queueMail } from '../mail/send-mail.job.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { deliverTokens } from './deliver-tokens.ts';
 import { reserveLoginAttempt } from './lockout.ts';
+import { openLoginChallenge } from './login2fa.handler.ts';
+import { twoFactorState } from './two-factor.service.ts';
 import type { loginInput, loginOutput } from './login.schema.ts';
 import { hashPassword, passwordNeedsRehash, verifyAgainstDummy, verifyPassword } from './password.ts';
 import { openSession } from './session.service.ts';
@@ -45,6 +47,7 @@ export async function loginHandler({ ctx, input }: { ctx: Context; input: z.infe
       .where(eq(schema.users.id, user.id));
   }
 
+  if ((await twoFactorState(ctx.db, user.id))?.enabled) return openLoginChallenge(ctx, user.id);
   const tokens = await openSession(ctx, user);
   await recordSecurityEvent(ctx, 'login_succeeded', user.id);
   return { status: 'authenticated', user: toUserDto(user), ...deliverTokens(ctx, tokens, input.tokenDelivery) };

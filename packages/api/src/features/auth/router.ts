@@ -3,7 +3,24 @@ import { z } from 'zod';
 import { schema } from '@bastion/db';
 import { AppError } from '../../errors/app-error.ts';
 import { noInput } from '../../no-input.ts';
-import { authedProcedure, publicProcedure, router } from '../../trpc.ts';
+import { authedProcedure, publicProcedure, router, verifiedProcedure } from '../../trpc.ts';
+import { login2faHandler } from './login2fa.handler.ts';
+import {
+  disableTwoFactorHandler,
+  enableTwoFactorHandler,
+  regenerateRecoveryCodesHandler,
+  setupTwoFactorHandler,
+  twoFactorStatusHandler,
+} from './two-factor.handler.ts';
+import {
+  disableTwoFactorInput,
+  enableTwoFactorInput,
+  login2faInput,
+  recoveryCodesOutput,
+  regenerateRecoveryCodesInput,
+  setupTwoFactorOutput,
+  twoFactorStatusOutput,
+} from './two-factor.schema.ts';
 import { changePasswordHandler } from './change-password.handler.ts';
 import { resendVerificationHandler, verifyEmailHandler } from './email-verification.handler.ts';
 import { resendVerificationOutput, successOutput, tokenInput } from './email-verification.schema.ts';
@@ -29,6 +46,16 @@ export const authRouter = router({
   register: publicProcedure.input(registerInput).output(registerOutput).mutation(registerHandler),
 
   login: publicProcedure.input(loginInput).output(loginOutput).mutation(loginHandler),
+
+  login2fa: publicProcedure.input(login2faInput).output(loginOutput).mutation(login2faHandler),
+
+  twoFactor: router({
+    status: authedProcedure.input(noInput).output(twoFactorStatusOutput).query(twoFactorStatusHandler),
+    setup: verifiedProcedure.input(noInput).output(setupTwoFactorOutput).mutation(setupTwoFactorHandler),
+    enable: verifiedProcedure.input(enableTwoFactorInput).output(recoveryCodesOutput).mutation(enableTwoFactorHandler),
+    disable: authedProcedure.input(disableTwoFactorInput).output(successOutput).mutation(disableTwoFactorHandler),
+    regenerateRecoveryCodes: authedProcedure.input(regenerateRecoveryCodesInput).output(recoveryCodesOutput).mutation(regenerateRecoveryCodesHandler),
+  }),
 
   refresh: publicProcedure.input(refreshInput).output(refreshOutput).mutation(refreshHandler),
 
