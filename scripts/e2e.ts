@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { walkAccountSecurity } from './e2e/account-security.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const screenshotDir = path.join(root, '.e2e');
@@ -71,7 +72,7 @@ interface RunningServer {
   output: string[];
 }
 
-function startServer(port: number, dataRoot: string): RunningServer {
+function startServer(port: number, dataRoot: string, overrides: NodeJS.ProcessEnv = {}): RunningServer {
   const baseUrl = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -86,6 +87,7 @@ function startServer(port: number, dataRoot: string): RunningServer {
     LOG_LEVEL: 'warn',
     // Production requires an SMTP server; nothing listens here, so mail jobs just wait to be retried.
     SMTP_URL: 'smtp://127.0.0.1:9',
+    ...overrides,
   };
   // The server must start its own embedded database, never reuse one from the caller's shell.
   delete env.DATABASE_URL;
@@ -251,6 +253,25 @@ async function walk(page: Page, baseUrl: string) {
   });
 }
 
+/** A development-mode server of the same build, for walks that need development-only pages. */
+async function startDevServer(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const dataRoot = mkdtempSync(path.join(tmpdir(), 'bastion-e2e-dev-'));
+  chmodSync(dataRoot, 0o711);
+  // No SMTP_URL: mail goes to the outbox shown at /dev/mailbox.
+  const server = startServer(await freePort(), dataRoot, { NODE_ENV: 'development', SMTP_URL: '' });
+  const stop = async () => {
+    await stopServer(server.child);
+    rmSync(dataRoot, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilReady(server);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl: server.baseUrl, stop };
+}
+
 async function main(): Promise<number> {
   ensureWebBuild();
   mkdirSync(screenshotDir, { recursive: true });
@@ -274,6 +295,7 @@ async function main(): Promise<number> {
         browserErrors.push(`console error: ${message.text()} (${message.location().url || 'no url'})`);
       });
       await walk(page, server.baseUrl);
+      await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
       aborted = false; // the error check below is independent of how far the walk got
       await step('no console errors or page errors (CSP violations included)', async () => {
         assert(browserErrors.length === 0, browserErrors.join('\n'));

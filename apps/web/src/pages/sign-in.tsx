@@ -80,6 +80,9 @@ export function SignInPage() {
         <Button type="submit" className="w-full" pending={login.isPending} pendingLabel="Signing in…">
           Sign in
         </Button>
+        <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+          Forgot your password?
+        </Link>
       </form>
     </Card>
   );
