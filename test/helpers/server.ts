@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadConfig, type AppConfig } from '@bastion/api';
-import { createBastionClient } from '@bastion/client';
+import { createBastionClient, errorDataOf } from '@bastion/client';
 import { startServer, type RunningServer } from '@bastion/server';
 import { createTestDatabase } from './database.ts';
 
@@ -80,3 +80,13 @@ export function uniqueEmail(prefix = 'user'): string {
 }
 
 export const STRONG_PASSWORD = 'correct-horse-battery-staple-42';
+
+/** The error data of a call that must fail (and a test failure if it succeeds). */
+export async function refusalOf(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    return errorDataOf(error);
+  }
+  throw new Error('expected the call to fail');
+}

@@ -1,8 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorDataOf } from '@bastion/client';
 import { schema } from '@bastion/db';
-import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+import { post, refusalOf, startTestServer, STRONG_PASSWORD, type TestServer, uniqueEmail } from '../../../test/helpers/server.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../../test/helpers/smtp.ts';
 
 let server: TestServer;
@@ -22,15 +21,6 @@ afterAll(async () => {
 
 let nextAddress = 1;
 const newAddress = () => `198.51.100.${nextAddress++}`;
-
-async function failureOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return errorDataOf(error);
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** The token of the link in the newest mail to `to` whose subject matches. */
 async function linkToken(to: string, subject: RegExp, path: string): Promise<string> {
@@ -89,7 +79,7 @@ describe('email verification', () => {
     expect((await me(accessToken)).user.emailVerified).toBe(false);
     await expect(server.client().auth.verifyEmail.mutate({ token })).resolves.toEqual({ success: true });
     expect((await me(accessToken)).user.emailVerified).toBe(true);
-    expect(await failureOf(server.client().auth.verifyEmail.mutate({ token }))).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_token' });
+    expect(await refusalOf(server.client().auth.verifyEmail.mutate({ token }))).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_token' });
     const log = await server.client({ accessToken }).auth.securityLog.query();
     expect(log.items.map((item) => item.type)).toContain('email_verified');
   });
@@ -99,8 +89,8 @@ describe('email verification', () => {
     await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
     const token = await linkToken(email, /Confirm your email/, '/verify-email');
     await server.deps.db.update(schema.userTokens).set({ expiresAt: sql`now() - interval '1 second'` }).where(sql`true`);
-    expect(await failureOf(server.client().auth.verifyEmail.mutate({ token }))).toMatchObject({ reason: 'invalid_token' });
-    expect(await failureOf(server.client().auth.verifyEmail.mutate({ token: 'ev_nope' }))).toMatchObject({ reason: 'invalid_token' });
+    expect(await refusalOf(server.client().auth.verifyEmail.mutate({ token }))).toMatchObject({ reason: 'invalid_token' });
+    expect(await refusalOf(server.client().auth.verifyEmail.mutate({ token: 'ev_nope' }))).toMatchObject({ reason: 'invalid_token' });
   });
 
   it('resendVerification mails a new link, is limited, and says when there is nothing to do', async () => {
@@ -110,7 +100,7 @@ describe('email verification', () => {
     const { token: accessToken } = await login(email);
     const client = server.client({ accessToken });
     for (let i = 0; i < 3; i++) expect(await client.auth.resendVerification.mutate()).toEqual({ success: true, alreadyVerified: false });
-    expect(await failureOf(client.auth.resendVerification.mutate())).toMatchObject({ code: 'TOO_MANY_REQUESTS', reason: 'rate_limited' });
+    expect(await refusalOf(client.auth.resendVerification.mutate())).toMatchObject({ code: 'TOO_MANY_REQUESTS', reason: 'rate_limited' });
     await waitForCount(email, /Confirm your email/, 4);
     const token = await linkToken(email, /Confirm your email/, '/verify-email');
     await client.auth.verifyEmail.mutate({ token });
@@ -146,8 +136,8 @@ describe('password reset', () => {
     expect(token).toMatch(/^pr_[A-Za-z0-9_-]{43}$/);
     await expect(server.client().auth.resetPassword.mutate({ token, newPassword: NEW_PASSWORD })).resolves.toEqual({ success: true });
 
-    for (const session of sessions) expect(await failureOf(me(session))).toMatchObject({ code: 'UNAUTHORIZED' });
-    expect(await failureOf(server.client().auth.resetPassword.mutate({ token, newPassword: `${NEW_PASSWORD}-again` }))).toMatchObject({ reason: 'invalid_token' });
+    for (const session of sessions) expect(await refusalOf(me(session))).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await refusalOf(server.client().auth.resetPassword.mutate({ token, newPassword: `${NEW_PASSWORD}-again` }))).toMatchObject({ reason: 'invalid_token' });
     expect((await login(email, STRONG_PASSWORD)).status).toBe(401);
     const after = await login(email, NEW_PASSWORD, lockedIp); // unlocked by the reset
     expect(after.status).toBe(200);
@@ -166,7 +156,7 @@ describe('password reset', () => {
     const second = await linkToken(email, /Reset your password/, '/reset-password');
     expect(second).not.toBe(first);
     await server.client().auth.resetPassword.mutate({ token: second, newPassword: NEW_PASSWORD });
-    expect(await failureOf(server.client().auth.resetPassword.mutate({ token: first, newPassword: NEW_PASSWORD }))).toMatchObject({ reason: 'invalid_token' });
+    expect(await refusalOf(server.client().auth.resetPassword.mutate({ token: first, newPassword: NEW_PASSWORD }))).toMatchObject({ reason: 'invalid_token' });
 
     await requestReset(email);
     await waitForCount(email, /Reset your password/, 3);
@@ -175,7 +165,7 @@ describe('password reset', () => {
       .update(schema.userTokens)
       .set({ expiresAt: sql`now() - interval '1 second'` })
       .where(eq(schema.userTokens.userId, user.id));
-    expect(await failureOf(server.client().auth.resetPassword.mutate({ token: third, newPassword: `${NEW_PASSWORD}-x` }))).toMatchObject({ reason: 'invalid_token' });
+    expect(await refusalOf(server.client().auth.resetPassword.mutate({ token: third, newPassword: `${NEW_PASSWORD}-x` }))).toMatchObject({ reason: 'invalid_token' });
   });
 
   it('ten parallel uses of one link: exactly one succeeds', async () => {
@@ -210,15 +200,15 @@ describe('auth.changePassword', () => {
     const other = (await login(email)).token;
     const client = server.client({ accessToken: current });
 
-    const wrong = await failureOf(client.auth.changePassword.mutate({ currentPassword: 'not-my-password-1', newPassword: NEW_PASSWORD }));
+    const wrong = await refusalOf(client.auth.changePassword.mutate({ currentPassword: 'not-my-password-1', newPassword: NEW_PASSWORD }));
     expect(wrong).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_current_password' });
     expect(wrong?.fieldErrors?.currentPassword).toBeDefined();
-    const weak = await failureOf(client.auth.changePassword.mutate({ currentPassword: STRONG_PASSWORD, newPassword: 'password1234' }));
+    const weak = await refusalOf(client.auth.changePassword.mutate({ currentPassword: STRONG_PASSWORD, newPassword: 'password1234' }));
     expect(weak?.fieldErrors?.newPassword).toBeDefined();
 
     expect(await client.auth.changePassword.mutate({ currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD })).toEqual({ success: true, revokedSessions: 1 });
     await expect(me(current)).resolves.toBeDefined();
-    expect(await failureOf(me(other))).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await refusalOf(me(other))).toMatchObject({ code: 'UNAUTHORIZED' });
     expect((await login(email, NEW_PASSWORD)).status).toBe(200);
     await waitForCount(email, /Your password was changed/, 1);
   });

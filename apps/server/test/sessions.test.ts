@@ -1,8 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorDataOf } from '@bastion/client';
 import { schema } from '@bastion/db';
-import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+import { post, refusalOf, startTestServer, STRONG_PASSWORD, type TestServer, uniqueEmail } from '../../../test/helpers/server.ts';
 
 let server: TestServer;
 const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -25,15 +24,6 @@ async function login(email: string, userAgent = CHROME_LINUX) {
   const result = await server.client({ headers: { 'user-agent': userAgent } }).auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
   if (result.status !== 'authenticated' || !result.accessToken || !result.refreshToken) throw new Error('no tokens');
   return { accessToken: result.accessToken, refreshToken: result.refreshToken, userId: result.user.id };
-}
-
-async function failureOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return errorDataOf(error);
-  }
-  throw new Error('expected the call to fail');
 }
 
 const me = (accessToken: string) => server.client({ accessToken }).auth.me.query();
@@ -75,11 +65,11 @@ describe('auth.sessions.revoke', () => {
     const bSession = (await server.client({ accessToken: a.accessToken }).auth.sessions.list.query()).find((s) => !s.current)!;
     await expect(server.client({ accessToken: a.accessToken }).auth.sessions.revoke.mutate({ sessionId: bSession.id })).resolves.toEqual({ success: true });
 
-    expect((await failureOf(me(b.accessToken)))?.code).toBe('UNAUTHORIZED');
-    expect((await failureOf(server.client().auth.refresh.mutate({ refreshToken: b.refreshToken })))?.reason).toBe('invalid_refresh_token');
+    expect((await refusalOf(me(b.accessToken)))?.code).toBe('UNAUTHORIZED');
+    expect((await refusalOf(server.client().auth.refresh.mutate({ refreshToken: b.refreshToken })))?.reason).toBe('invalid_refresh_token');
     await expect(me(a.accessToken)).resolves.toBeDefined();
     // Revoking it again: it no longer exists as a live session.
-    expect((await failureOf(server.client({ accessToken: a.accessToken }).auth.sessions.revoke.mutate({ sessionId: bSession.id })))?.code).toBe('NOT_FOUND');
+    expect((await refusalOf(server.client({ accessToken: a.accessToken }).auth.sessions.revoke.mutate({ sessionId: bSession.id })))?.code).toBe('NOT_FOUND');
   });
 
   it('answers NOT_FOUND for another user’s session and leaves it alive', async () => {
@@ -87,7 +77,7 @@ describe('auth.sessions.revoke', () => {
     await me(victim.accessToken);
     const victimSession = (await server.client({ accessToken: victim.accessToken }).auth.sessions.list.query())[0]!;
     const attacker = await login(await register());
-    const data = await failureOf(server.client({ accessToken: attacker.accessToken }).auth.sessions.revoke.mutate({ sessionId: victimSession.id }));
+    const data = await refusalOf(server.client({ accessToken: attacker.accessToken }).auth.sessions.revoke.mutate({ sessionId: victimSession.id }));
     expect(data).toMatchObject({ code: 'NOT_FOUND', reason: 'session_not_found' });
     await expect(me(victim.accessToken)).resolves.toBeDefined();
   });
@@ -99,7 +89,7 @@ describe('auth.logoutAll', () => {
     const keep = await login(email);
     const others = [await login(email), await login(email)];
     expect(await server.client({ accessToken: keep.accessToken }).auth.logoutAll.mutate({ exceptCurrent: true })).toEqual({ revoked: 2 });
-    for (const other of others) expect((await failureOf(me(other.accessToken)))?.code).toBe('UNAUTHORIZED');
+    for (const other of others) expect((await refusalOf(me(other.accessToken)))?.code).toBe('UNAUTHORIZED');
     await expect(me(keep.accessToken)).resolves.toBeDefined();
   });
 
@@ -107,7 +97,7 @@ describe('auth.logoutAll', () => {
     const email = await register();
     const sessions = [await login(email), await login(email)];
     expect(await server.client({ accessToken: sessions[0]!.accessToken }).auth.logoutAll.mutate()).toEqual({ revoked: 2 });
-    for (const session of sessions) expect((await failureOf(me(session.accessToken)))?.code).toBe('UNAUTHORIZED');
+    for (const session of sessions) expect((await refusalOf(me(session.accessToken)))?.code).toBe('UNAUTHORIZED');
   });
 });
 
@@ -125,17 +115,17 @@ describe('admin.users.disable', () => {
     const { accessToken } = await admin();
     const result = await server.client({ accessToken }).admin.users.disable.mutate({ userId: victim[0]!.userId });
     expect(result).toEqual({ success: true, revokedSessions: 2 });
-    for (const session of victim) expect((await failureOf(me(session.accessToken)))?.code).toBe('UNAUTHORIZED');
-    expect((await failureOf(server.client().auth.login.mutate({ email, password: STRONG_PASSWORD })))?.reason).toBe('account_disabled');
+    for (const session of victim) expect((await refusalOf(me(session.accessToken)))?.code).toBe('UNAUTHORIZED');
+    expect((await refusalOf(server.client().auth.login.mutate({ email, password: STRONG_PASSWORD })))?.reason).toBe('account_disabled');
   });
 
   it('is for administrators only, and an unknown user is NOT_FOUND', async () => {
     const user = await login(await register());
     const other = await login(await register());
-    expect((await failureOf(server.client({ accessToken: user.accessToken }).admin.users.disable.mutate({ userId: other.userId })))?.code).toBe('FORBIDDEN');
+    expect((await refusalOf(server.client({ accessToken: user.accessToken }).admin.users.disable.mutate({ userId: other.userId })))?.code).toBe('FORBIDDEN');
     await expect(me(other.accessToken)).resolves.toBeDefined();
     const { accessToken } = await admin();
-    const missing = await failureOf(server.client({ accessToken }).admin.users.disable.mutate({ userId: '00000000-0000-4000-8000-000000000000' }));
+    const missing = await refusalOf(server.client({ accessToken }).admin.users.disable.mutate({ userId: '00000000-0000-4000-8000-000000000000' }));
     expect(missing?.code).toBe('NOT_FOUND');
   });
 });
@@ -166,7 +156,7 @@ describe('auth.securityLog', () => {
 
   it('refuses a forged cursor', async () => {
     const session = await login(await register());
-    const data = await failureOf(server.client({ accessToken: session.accessToken }).auth.securityLog.query({ cursor: 'bm90LWEtY3Vyc29y' }));
+    const data = await refusalOf(server.client({ accessToken: session.accessToken }).auth.securityLog.query({ cursor: 'bm90LWEtY3Vyc29y' }));
     expect(data).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_cursor' });
   });
 });

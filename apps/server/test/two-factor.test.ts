@@ -1,10 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorDataOf } from '@bastion/client';
 import { schema } from '@bastion/db';
 import { decrypt } from '../../../packages/api/src/lib/crypto/key-ring.ts';
-import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+import { post, refusalOf, startTestServer, STRONG_PASSWORD, type TestServer, uniqueEmail } from '../../../test/helpers/server.ts';
 
 let server: TestServer;
 /** Secrets and codes handled here: none may reach the logs. */
@@ -19,15 +18,6 @@ afterAll(async () => {
   const logs = server.logs.join('');
   for (const secret of secrets) expect(logs).not.toContain(secret);
 });
-
-async function failureOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return errorDataOf(error);
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** The code for the current step plus `offset`, never within 2 s of a step change (no flakiness at the edge). */
 async function codeFor(secret: string, offset = 0): Promise<string> {
@@ -62,7 +52,7 @@ async function challenge(email: string) {
 describe('setup and enable', () => {
   it('is for verified emails only (verifiedProcedure)', async () => {
     const user = await signedInUser({ verified: false });
-    expect(await failureOf(user.client.auth.twoFactor.setup.mutate())).toMatchObject({ code: 'FORBIDDEN', reason: 'email_not_verified' });
+    expect(await refusalOf(user.client.auth.twoFactor.setup.mutate())).toMatchObject({ code: 'FORBIDDEN', reason: 'email_not_verified' });
   });
 
   it('gives a standard TOTP secret, URI and QR code, and stores the secret encrypted under the key ring', async () => {
@@ -87,7 +77,7 @@ describe('setup and enable', () => {
     const user = await signedInUser();
     const setup = await user.client.auth.twoFactor.setup.mutate();
     secrets.push(setup.secret);
-    const wrong = await failureOf(user.client.auth.twoFactor.enable.mutate({ code: '000000' === (await codeFor(setup.secret)) ? '111111' : '000000' }));
+    const wrong = await refusalOf(user.client.auth.twoFactor.enable.mutate({ code: '000000' === (await codeFor(setup.secret)) ? '111111' : '000000' }));
     expect(wrong).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_two_factor_code' });
     const { recoveryCodes } = await user.client.auth.twoFactor.enable.mutate({ code: await codeFor(setup.secret) });
     secrets.push(...recoveryCodes);
@@ -97,7 +87,7 @@ describe('setup and enable', () => {
     expect(stored).toHaveLength(10);
     for (const code of recoveryCodes) expect(stored.map((row) => row.hash).join()).not.toContain(code);
     expect(await user.client.auth.twoFactor.status.query()).toEqual({ enabled: true, recoveryCodesRemaining: 10 });
-    expect(await failureOf(user.client.auth.twoFactor.setup.mutate())).toMatchObject({ code: 'CONFLICT', reason: 'two_factor_already_enabled' });
+    expect(await refusalOf(user.client.auth.twoFactor.setup.mutate())).toMatchObject({ code: 'CONFLICT', reason: 'two_factor_already_enabled' });
   });
 });
 
@@ -128,7 +118,7 @@ describe('sign-in with 2FA', () => {
     const user = await withTwoFactor();
     const code = await codeFor(user.secret);
     await server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code });
-    const replay = await failureOf(server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code }));
+    const replay = await refusalOf(server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code }));
     expect(replay).toMatchObject({ code: 'UNAUTHORIZED', reason: 'invalid_two_factor_code' });
   });
 
@@ -146,7 +136,7 @@ describe('sign-in with 2FA', () => {
     const [recovery] = user.recoveryCodes;
     const done = await server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code: recovery!.toUpperCase(), tokenDelivery: 'body' });
     expect(done.status).toBe('authenticated');
-    const again = await failureOf(server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code: recovery! }));
+    const again = await refusalOf(server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code: recovery! }));
     expect(again).toMatchObject({ reason: 'invalid_two_factor_code' });
     expect(await user.client.auth.twoFactor.status.query()).toEqual({ enabled: true, recoveryCodesRemaining: 9 });
     const types = (await user.client.auth.securityLog.query({ limit: 50 })).items.map((item) => item.type);
@@ -157,9 +147,9 @@ describe('sign-in with 2FA', () => {
     const user = await withTwoFactor();
     const challengeId = await challenge(user.email);
     for (let i = 0; i < 5; i++) {
-      expect(await failureOf(server.client().auth.login2fa.mutate({ challengeId, code: 'zzzz-zzzz-zzzz' }))).toMatchObject({ reason: 'invalid_two_factor_code' });
+      expect(await refusalOf(server.client().auth.login2fa.mutate({ challengeId, code: 'zzzz-zzzz-zzzz' }))).toMatchObject({ reason: 'invalid_two_factor_code' });
     }
-    const sixth = await failureOf(server.client().auth.login2fa.mutate({ challengeId, code: await codeFor(user.secret) }));
+    const sixth = await refusalOf(server.client().auth.login2fa.mutate({ challengeId, code: await codeFor(user.secret) }));
     expect(sixth).toMatchObject({ code: 'UNAUTHORIZED', reason: 'invalid_challenge' });
   });
 
@@ -167,23 +157,23 @@ describe('sign-in with 2FA', () => {
     const user = await withTwoFactor();
     const used = await challenge(user.email);
     await server.client().auth.login2fa.mutate({ challengeId: used, code: await codeFor(user.secret) });
-    expect(await failureOf(server.client().auth.login2fa.mutate({ challengeId: used, code: user.recoveryCodes[0]! }))).toMatchObject({ reason: 'invalid_challenge' });
+    expect(await refusalOf(server.client().auth.login2fa.mutate({ challengeId: used, code: user.recoveryCodes[0]! }))).toMatchObject({ reason: 'invalid_challenge' });
 
     const old = await challenge(user.email);
     await server.deps.db
       .update(schema.loginChallenges)
       .set({ expiresAt: sql`now() - interval '1 second'` })
       .where(eq(schema.loginChallenges.id, old));
-    expect(await failureOf(server.client().auth.login2fa.mutate({ challengeId: old, code: user.recoveryCodes[1]! }))).toMatchObject({ reason: 'invalid_challenge' });
+    expect(await refusalOf(server.client().auth.login2fa.mutate({ challengeId: old, code: user.recoveryCodes[1]! }))).toMatchObject({ reason: 'invalid_challenge' });
   });
 });
 
 describe('disable and regenerate', () => {
   it('disable needs the password and a code; sign-in is then one step again', async () => {
     const user = await withTwoFactor();
-    const wrongPassword = await failureOf(user.client.auth.twoFactor.disable.mutate({ password: 'not-the-password', code: user.recoveryCodes[0]! }));
+    const wrongPassword = await refusalOf(user.client.auth.twoFactor.disable.mutate({ password: 'not-the-password', code: user.recoveryCodes[0]! }));
     expect(wrongPassword).toMatchObject({ reason: 'invalid_password' });
-    const wrongCode = await failureOf(user.client.auth.twoFactor.disable.mutate({ password: STRONG_PASSWORD, code: 'aaaa-bbbb-cccc' }));
+    const wrongCode = await refusalOf(user.client.auth.twoFactor.disable.mutate({ password: STRONG_PASSWORD, code: 'aaaa-bbbb-cccc' }));
     expect(wrongCode).toMatchObject({ reason: 'invalid_two_factor_code' });
     await expect(user.client.auth.twoFactor.disable.mutate({ password: STRONG_PASSWORD, code: await codeFor(user.secret) })).resolves.toEqual({ success: true });
     const login = await server.client().auth.login.mutate({ email: user.email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
@@ -196,7 +186,7 @@ describe('disable and regenerate', () => {
     const { recoveryCodes } = await user.client.auth.twoFactor.regenerateRecoveryCodes.mutate({ code: await codeFor(user.secret) });
     secrets.push(...recoveryCodes);
     expect(recoveryCodes).not.toContain(user.recoveryCodes[0]);
-    expect(await failureOf(server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code: user.recoveryCodes[0]! }))).toMatchObject({
+    expect(await refusalOf(server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code: user.recoveryCodes[0]! }))).toMatchObject({
       reason: 'invalid_two_factor_code',
     });
     const done = await server.client().auth.login2fa.mutate({ challengeId: await challenge(user.email), code: recoveryCodes[0]! });

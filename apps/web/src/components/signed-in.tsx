@@ -6,16 +6,18 @@ import { Card, PageHeading } from './layout.tsx';
 import { LoadingStatus } from './spinner.tsx';
 
 /** Renders `children` for a signed-in user; sends others to sign in. */
-export function SignedIn({ children }: { children: (user: User) => ReactNode }) {
+export function SignedIn({ children, loading }: { children: (user: User) => ReactNode; loading?: ReactNode }) {
   const session = useSession();
   switch (session.status) {
     case 'signed-out':
       return <Redirect to="/sign-in" />;
     case 'loading':
       return (
-        <Card>
-          <LoadingStatus label="Loading your account…" />
-        </Card>
+        loading ?? (
+          <Card>
+            <LoadingStatus label="Loading your account…" />
+          </Card>
+        )
       );
     case 'error':
       return (

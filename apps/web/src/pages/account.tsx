@@ -2,34 +2,17 @@ import type { ReactNode } from 'react';
 import { FormAlert, Notice } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Avatar, Card, PageHeading } from '../components/layout.tsx';
-import { Link, Redirect } from '../lib/router.tsx';
+import { SignedIn } from '../components/signed-in.tsx';
+import { Link } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
-import { useSession, type User } from '../session.ts';
+import type { User } from '../session.ts';
 import { trpc } from '../trpc.ts';
 
 const memberSince = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
 
 export function AccountPage() {
   useDocumentTitle('Your account');
-  const session = useSession();
-
-  switch (session.status) {
-    case 'signed-out':
-      return <Redirect to="/sign-in" />;
-    case 'loading':
-      return <AccountSkeleton />;
-    case 'error':
-      return (
-        <Card>
-          <PageHeading title="We could not load your account" subtitle="Bastion did not answer. Check your connection, then try again." />
-          <Button onClick={session.retry} pending={session.retrying} pendingLabel="Retrying…">
-            Try again
-          </Button>
-        </Card>
-      );
-    case 'signed-in':
-      return <AccountDetails user={session.user} />;
-  }
+  return <SignedIn loading={<AccountSkeleton />}>{(user) => <AccountDetails user={user} />}</SignedIn>;
 }
 
 function AccountDetails({ user }: { user: User }) {
