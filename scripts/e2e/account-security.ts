@@ -50,6 +50,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
   const email = `e2e-2fa-${randomBytes(4).toString('hex')}@example.com`;
   const password = `Correct horse ${randomBytes(6).toString('hex')} battery`;
   let secret = '';
+  let recoveryCode = '';
 
   try {
     await step('sign up on the development server', async () => {
@@ -66,8 +67,8 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await mail.waitFor({ timeout: 20_000 });
       await harness.screenshot(page, 'dev-mailbox-1280');
       await mail.getByRole('link', { name: /\/verify-email\?token=/ }).click();
-      await page.waitForURL(/\/verify-email\?token=/);
       await page.getByRole('status').filter({ hasText: 'Your email address is confirmed' }).waitFor();
+      assert(page.url() === `${baseUrl}/verify-email`, `the token stayed in the address bar: ${page.url()}`);
     });
 
     await step('sign in shows the account as verified', async () => {
@@ -94,6 +95,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       const codes = page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
       await codes.first().waitFor();
       assert((await codes.count()) === 10, `expected 10 recovery codes, got ${await codes.count()}`);
+      recoveryCode = (await codes.first().textContent()) ?? '';
       await page.setViewportSize(harness.viewports.NARROW);
       await harness.assertNoHorizontalOverflow(page, '/account/two-factor');
       await harness.screenshot(page, 'two-factor-codes-360');
@@ -132,6 +134,31 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       }
       await harness.screenshot(page, 'dev-mailbox-360');
       await page.setViewportSize(harness.viewports.WIDE);
+    });
+
+    await step('forgot password: the mailed link sets a new password; sign-in then takes a recovery code', async () => {
+      await page.goto(`${baseUrl}/account`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${baseUrl}/sign-in`);
+      await page.getByRole('link', { name: 'Forgot your password?' }).click();
+      await page.getByLabel('Email', { exact: true }).fill(email);
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await page.getByRole('status').filter({ hasText: 'If an account exists' }).waitFor();
+      await page.goto(`${baseUrl}/dev/mailbox`);
+      const mail = page.getByRole('article', { name: 'Reset your password' }).filter({ hasText: email });
+      await mail.waitFor({ timeout: 20_000 });
+      await mail.getByRole('link', { name: /\/reset-password\?token=/ }).click();
+      const newPassword = `${password} renewed`;
+      await page.getByLabel('New password').fill(newPassword);
+      await page.getByRole('button', { name: 'Set new password' }).click();
+      await page.waitForURL(`${baseUrl}/sign-in`);
+      await page.getByRole('status').filter({ hasText: 'Your password was changed' }).waitFor();
+      await page.getByLabel('Email', { exact: true }).fill(email);
+      await page.getByLabel('Password', { exact: true }).fill(newPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Code', { exact: true }).fill(recoveryCode);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.waitForURL(`${baseUrl}/account`);
     });
 
     await step('account security pages: no console or page errors', async () => {

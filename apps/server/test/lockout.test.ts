@@ -51,6 +51,9 @@ describe('lockout per account and address', () => {
     const types = await server.client({ accessToken: await loginFrom(email, newAddress()) }).auth.securityLog.query({ limit: 20 });
     expect(types.items.map((item) => item.type)).toContain('account_locked');
     expect(await wrongPasswordEvents(userId)).toBe(5);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/bastion_security_events_total\{type="account_locked"\} [1-9]/);
+    expect(metrics).toMatch(/bastion_security_events_total\{type="login_failed"\} [1-9]/);
   });
 
   it('50 parallel wrong passwords from one address: at most 5 are evaluated, the rest are refused', async () => {

@@ -8,6 +8,7 @@ import { noErrors, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts
 import { focusFirstInvalid } from '../lib/focus.ts';
 import { Link, navigate } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
+import { useUrlToken } from '../lib/use-url-token.ts';
 import { trpc } from '../trpc.ts';
 
 const FIELDS = ['newPassword'] as const;
@@ -15,7 +16,7 @@ const FIELDS = ['newPassword'] as const;
 /** The landing page of the link in the reset email. */
 export function ResetPasswordPage() {
   useDocumentTitle('Choose a new password');
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
+  const token = useUrlToken();
   const formRef = useRef<HTMLFormElement>(null);
   const utils = trpc.useUtils();
   const [errors, setErrors] = useState<SubmitErrors<'newPassword'>>(noErrors);

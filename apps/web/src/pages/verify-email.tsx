@@ -5,6 +5,7 @@ import { linkClasses } from '../components/signed-in.tsx';
 import { LoadingStatus } from '../components/spinner.tsx';
 import { Link } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
+import { useUrlToken } from '../lib/use-url-token.ts';
 import { trpc } from '../trpc.ts';
 
 /** The landing page of the link in the verification email. */
@@ -13,7 +14,7 @@ export function VerifyEmailPage() {
   const utils = trpc.useUtils();
   const verify = trpc.auth.verifyEmail.useMutation({ onSuccess: () => utils.auth.me.invalidate() });
   const started = useRef(false);
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
+  const token = useUrlToken();
 
   useEffect(() => {
     // Once only: the token is single-use, and React may run effects twice in development.
