@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
-import { createLogger, createPostgresBus, listenForRevokedSessions, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
+import { createLogger, createPostgresBus, createRedisBus, listenForRevokedSessions, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -63,7 +63,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     sql,
     logger,
     sessionCache: new SessionCache({ ttlMs: 5_000 }),
-    bus: createPostgresBus(sql, logger),
+    bus: config.redis.url ? createRedisBus(config.redis.url, logger) : createPostgresBus(sql, logger),
     metrics: registry,
     jobs: jobs.queue,
   };

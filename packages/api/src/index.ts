@@ -10,6 +10,7 @@ export { cookieNames } from './features/auth/token-cookies.ts';
 export { runInRequestScope, currentRequestId } from './request-scope.ts';
 export { hashPassword } from './features/auth/password.ts';
 export { createPostgresBus, type InvalidationBus } from './lib/invalidation-bus.ts';
+export { createRedisBus } from './lib/redis-bus.ts';
 export { listenForRevokedSessions } from './features/auth/session-revocation.ts';
 export { startJobRunner } from './jobs.ts';
 export type { JobQueue } from './lib/job-queue.ts';

@@ -97,7 +97,7 @@ function TwoFactorStep({ challengeId, onSignedIn, onRestart }: { challengeId: st
       if (result.status === 'authenticated') await onSignedIn(result);
     },
     onError: (error) => {
-      if (error.data?.code === 'UNAUTHORIZED' && (error.data as { reason?: string }).reason === 'invalid_two_factor_code') {
+      if (error.data?.code === 'UNAUTHORIZED' && error.data.reason === 'invalid_two_factor_code') {
         setErrors({ fields: { code: error.message }, form: null });
       } else {
         setErrors(toSubmitErrors(error, CODE_FIELDS));

@@ -7,7 +7,7 @@ export const DEV_REFRESH_TOKEN_SECRET = 'ZGV2ZWxvcG1lbnQtb25seS1yZWZyZXNoLXRva2V
 export const DEV_ENCRYPTION_KEYS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1lbmNyeXB0aW9uLWtleS1kby1ub3QtdXNlLWl0';
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL', 'ENCRYPTION_KEYS'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL', 'ENCRYPTION_KEYS', 'REDIS_URL'] as const;
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -86,6 +86,7 @@ export const envSchema = z.object({
   LOCKOUT_DURATION_S: int(1, 86_400).default(15 * 60),
   LOGIN_IP_DAILY_CAP: int(1, 1_000_000).default(100),
 
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).max(200).default('Bastion <no-reply@localhost>'),
   WORKERS: z.enum(['on', 'off']).default('on'),

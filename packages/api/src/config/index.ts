@@ -54,6 +54,8 @@ export interface AppConfig {
     };
   };
   metrics: { token: string | undefined };
+  /** Set: cache invalidation (session revocation) goes over Redis pub/sub instead of LISTEN/NOTIFY. */
+  redis: { url: string | undefined };
   /** AES-256-GCM key ring for secrets at rest (lib/crypto): the first key encrypts, all decrypt. */
   encryption: { keys: JwtKey[] };
   mail: {
@@ -112,6 +114,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       lockout: { threshold: env.LOCKOUT_THRESHOLD, durationSeconds: env.LOCKOUT_DURATION_S, ipDailyCap: env.LOGIN_IP_DAILY_CAP },
     },
     metrics: { token: env.METRICS_TOKEN },
+    redis: { url: env.REDIS_URL },
     encryption: { keys: env.ENCRYPTION_KEYS ?? envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(DEV_ENCRYPTION_KEYS) },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
