@@ -88,6 +88,17 @@ describe('setup and enable', () => {
     for (const code of recoveryCodes) expect(stored.map((row) => row.hash).join()).not.toContain(code);
     expect(await user.client.auth.twoFactor.status.query()).toEqual({ enabled: true, recoveryCodesRemaining: 10 });
     expect(await refusalOf(user.client.auth.twoFactor.setup.mutate())).toMatchObject({ code: 'CONFLICT', reason: 'two_factor_already_enabled' });
+    // The owner is told by email (the development outbox here).
+    const deadline = Date.now() + 15_000;
+    let notices: { subject: string }[] = [];
+    while (notices.length === 0 && Date.now() < deadline) {
+      notices = await server.deps.db
+        .select({ subject: schema.mailOutbox.subject })
+        .from(schema.mailOutbox)
+        .where(sql`${schema.mailOutbox.to} = ${user.email} and ${schema.mailOutbox.subject} = 'Two-factor authentication is on'`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(notices).toHaveLength(1);
   });
 });
 
