@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { walkAssistant } from './e2e/assistant.ts';
 import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
+import { walkAccountSecurity } from './e2e/account-security.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const READY_TIMEOUT_MS = 60_000;
@@ -45,7 +46,7 @@ interface RunningServer {
   databaseUrl: () => string;
 }
 
-function startServer(port: number, pgPort: number, dataRoot: string): RunningServer {
+function startServer(port: number, pgPort: number, dataRoot: string, overrides: NodeJS.ProcessEnv = {}): RunningServer {
   const baseUrl = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -55,11 +56,15 @@ function startServer(port: number, pgPort: number, dataRoot: string): RunningSer
     APP_ORIGIN: baseUrl,
     JWT_SECRETS: `e2e:${randomBytes(32).toString('base64')}`,
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
+    ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
     PG_DATA_DIR: path.join(dataRoot, 'pg'),
     PG_PORT: String(pgPort),
     LOG_LEVEL: 'warn',
     // One browser signs up and in many times from one address; the rest of the policy table stays as in production.
     RATE_LIMITS: 'auth.register=30/60,auth.login=30/60',
+    // Production requires an SMTP server; nothing listens here, so mail jobs just wait to be retried.
+    SMTP_URL: 'smtp://127.0.0.1:9',
+    ...overrides,
   };
   // The server must start its own embedded database, never reuse one from the caller's shell.
   delete env.DATABASE_URL;
@@ -216,6 +221,25 @@ async function walk(page: Page, baseUrl: string) {
   });
 }
 
+/** A development-mode server of the same build, for walks that need development-only pages. */
+async function startDevServer(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+  const dataRoot = mkdtempSync(path.join(tmpdir(), 'bastion-e2e-dev-'));
+  chmodSync(dataRoot, 0o711);
+  // No SMTP_URL: mail goes to the outbox shown at /dev/mailbox.
+  const server = startServer(await freePort(), await freePort(), dataRoot, { NODE_ENV: 'development', SMTP_URL: '' });
+  const stop = async () => {
+    await stopServer(server.child);
+    rmSync(dataRoot, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilReady(server);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl: server.baseUrl, stop };
+}
+
 async function main(): Promise<number> {
   ensureWebBuild();
   mkdirSync(screenshotDir, { recursive: true });
@@ -240,7 +264,9 @@ async function main(): Promise<number> {
       });
       await walk(page, server.baseUrl);
       await walkAssistant(page, server.baseUrl, server.databaseUrl());
-      resume(); // the error check below is independent of how far the walk got
+      resume(); // each walk and the error check below are independent of how far the previous got
+      await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
+      resume();
       await step('no console errors or page errors (CSP violations included)', async () => {
         assert(browserErrors.length === 0, browserErrors.join('\n'));
       });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadConfig, type AppConfig } from '@bastion/api';
-import { createBastionClient } from '@bastion/client';
+import { createBastionClient, errorDataOf } from '@bastion/client';
 import { startServer, type RunningServer } from '@bastion/server';
 import { createTestDatabase } from './database.ts';
 
@@ -66,6 +66,7 @@ function safeJson(text: string): unknown {
 const SECRET_PATTERNS: [string, RegExp][] = [
   ['a JWT', /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/],
   ['a refresh token', /rt_[A-Za-z0-9_-]{43}/],
+  ['an email verification or password reset token', /(ev|pr)_[A-Za-z0-9_-]{43}/],
   ['a test password', /correct-horse-battery-staple/],
   ['a Set-Cookie value', /bastion_(at|rt)=[^;\s"]+/],
   ['the test AI API key', /sk-bastion-test-/],
@@ -83,3 +84,19 @@ export function uniqueEmail(prefix = 'user'): string {
 }
 
 export const STRONG_PASSWORD = 'correct-horse-battery-staple-42';
+
+/** The error data of a call that must fail (and a test failure if it succeeds). */
+export async function refusalOf(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    return errorDataOf(error);
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** The tokens of a password-only sign-in (`tokenDelivery: 'body'`); fails on a second-factor challenge. */
+export function tokensOf<T extends { status: string }>(login: T): Extract<T, { status: 'authenticated' }> {
+  if (login.status !== 'authenticated') throw new Error(`expected a completed sign-in, got ${login.status}`);
+  return login as Extract<T, { status: 'authenticated' }>;
+}

@@ -104,6 +104,8 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, we
     // The SPA's client-side routes; unknown API-ish paths still 404.
     app.get(/^\/(?!trpc|metrics|healthz|readyz).*/, (req, res, next) => {
       if (!req.accepts('html')) return next();
+      // Development-only pages (the mailbox) do not exist in production.
+      if (config.isProduction && req.path.startsWith('/dev/')) return next();
       res.setHeader('cache-control', 'no-cache');
       res.sendFile(path.join(webDistDir, 'index.html'));
     });

@@ -1,30 +1,9 @@
-import { ConfigError, loadConfig } from '@bastion/api';
+import { exitOnSignal, loadConfigOrExit } from './process.ts';
 import { startServer } from './server.ts';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-  const server = await startServer({ config });
-  const shutdown = (signal: string) => {
-    server.deps.logger.info({ signal }, 'signal received');
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        server.deps.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  const server = await startServer({ config: loadConfigOrExit() });
+  exitOnSignal(server.deps.logger, server.close);
 }
 
 main().catch((error: unknown) => {

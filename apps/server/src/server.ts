@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
-import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
+import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -48,6 +48,14 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
   }
 
   const { db, sql, applicationName, close: closePool } = createDb({ ...config.db, url });
+  let jobs;
+  try {
+    jobs = await startJobRunner({ config, db, logger, url, workers: config.jobs.workers });
+  } catch (error) {
+    await closePool();
+    await stopEmbedded?.();
+    throw error;
+  }
   const registry = new Registry();
   const deps: AppDeps = {
     config,
@@ -55,12 +63,14 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     sql,
     logger,
     sessionCache: new SessionCache({ ttlMs: 5_000 }),
-    bus: createPostgresBus(sql, logger),
+    bus: config.redis.url ? createRedisBus(config.redis.url, logger) : createPostgresBus(sql, logger),
     metrics: registry,
     rateLimiters: createRateLimiters({ config: config.rateLimit, db, logger, metrics: registry }),
     assistant: createAssistantDeps({ config: config.assistant, registry, logger }),
+    jobs: jobs.queue,
   };
   await deps.rateLimiters.ready();
+  await listenForRevokedSessions(deps);
   const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax });
   let shuttingDown = false;
   const app = createApp({
@@ -100,6 +110,8 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
         logger.warn('drain timeout reached: closing remaining connections');
         server.closeAllConnections();
       }
+      // Running jobs finish (or are handed back to the queue) before the pool closes.
+      await jobs.stop(config.http.shutdownTimeoutMs);
       await deps.bus.close();
       await deps.rateLimiters.close();
       await closePool();

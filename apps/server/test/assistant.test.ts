@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorDataOf } from '@bastion/client';
 import { startFakeOpenAi, TEST_AI_API_KEY, UPSTREAM_SECRET, type FakeOpenAi } from '../../../test/helpers/fake-openai.ts';
-import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer, tokensOf } from '../../../test/helpers/server.ts';
 
 let upstream: FakeOpenAi;
 let server: TestServer;
@@ -33,7 +33,7 @@ async function signIn(options: { verified: boolean }) {
   await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
   // Email verification is another feature's flow; the assistant only reads the column.
   if (options.verified) await server.deps.sql`update users set email_verified_at = now() where email = ${email}`;
-  const login = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+  const login = tokensOf(await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' }));
   const accessToken = login.accessToken ?? '';
   return { accessToken, client: server.client({ accessToken }), userId: login.user.id };
 }
@@ -247,7 +247,7 @@ describe('the per-user request limit', () => {
       const email = uniqueEmail('limited');
       await limited.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
       await limited.deps.sql`update users set email_verified_at = now() where email = ${email}`;
-      const { accessToken } = await limited.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+      const { accessToken } = tokensOf(await limited.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' }));
       const call = () => post(limited, 'assistant.chat', ask('hi', 'local/echo-1'), { authorization: `Bearer ${accessToken}` });
       expect((await call()).status).toBe(200);
       expect((await call()).status).toBe(200);

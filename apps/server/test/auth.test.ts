@@ -19,7 +19,7 @@ async function registerAndLogin(email = uniqueEmail()) {
   secrets.add(STRONG_PASSWORD);
   await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD, name: 'Test User' });
   const login = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
-  if (!login.accessToken || !login.refreshToken) throw new Error('body delivery returned no tokens');
+  if (login.status !== 'authenticated' || !login.accessToken || !login.refreshToken) throw new Error('body delivery returned no tokens');
   secrets.add(login.accessToken);
   secrets.add(login.refreshToken);
   return { email, accessToken: login.accessToken, refreshToken: login.refreshToken, user: login.user };
@@ -243,6 +243,7 @@ describe('logout', () => {
   it('ends only the current session', async () => {
     const first = await registerAndLogin();
     const second = await server.client().auth.login.mutate({ email: first.email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+    if (second.status !== 'authenticated') throw new Error('expected tokens');
     secrets.add(second.accessToken!);
     secrets.add(second.refreshToken!);
     await server.client({ accessToken: first.accessToken }).auth.logout.mutate();

@@ -4,6 +4,14 @@ import { Layout } from './components/layout.tsx';
 import { usePathname } from './lib/router.tsx';
 import { AccountPage } from './pages/account.tsx';
 import { AssistantPage } from './pages/assistant.tsx';
+import { ChangePasswordPage } from './pages/change-password.tsx';
+import { DevMailboxPage } from './pages/dev-mailbox.tsx';
+import { ForgotPasswordPage } from './pages/forgot-password.tsx';
+import { ResetPasswordPage } from './pages/reset-password.tsx';
+import { SecurityLogPage } from './pages/security-log.tsx';
+import { SessionsPage } from './pages/sessions.tsx';
+import { TwoFactorPage } from './pages/two-factor.tsx';
+import { VerifyEmailPage } from './pages/verify-email.tsx';
 import { LandingPage } from './pages/landing.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -16,6 +24,14 @@ const PAGES: Record<string, ComponentType> = {
   '/sign-in': SignInPage,
   '/account': AccountPage,
   '/assistant': AssistantPage,
+  '/account/password': ChangePasswordPage,
+  '/account/sessions': SessionsPage,
+  '/account/two-factor': TwoFactorPage,
+  '/account/security-log': SecurityLogPage,
+  '/verify-email': VerifyEmailPage,
+  '/forgot-password': ForgotPasswordPage,
+  '/reset-password': ResetPasswordPage,
+  '/dev/mailbox': DevMailboxPage,
 };
 
 export function App() {

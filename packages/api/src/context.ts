@@ -6,6 +6,7 @@ import type { AssistantDeps } from './features/assistant/assistant-deps.ts';
 import type { SessionCache } from './features/auth/session-cache.ts';
 import type { InvalidationBus } from './lib/invalidation-bus.ts';
 import type { RateLimiters } from './lib/rate-limit/rate-limiters.ts';
+import type { JobQueue } from './lib/job-queue.ts';
 
 /** Long-lived dependencies, built once per process. */
 export interface AppDeps {
@@ -22,6 +23,8 @@ export interface AppDeps {
   rateLimiters: RateLimiters;
   /** The assistant's provider (one breaker per process) and metrics. */
   assistant: AssistantDeps;
+  /** Background jobs (pg-boss): email delivery and anything else that may be retried later. */
+  jobs: JobQueue;
 }
 
 export interface CookieOptions {

@@ -12,3 +12,7 @@ export { runInRequestScope, currentRequestId } from './request-scope.ts';
 export { hashPassword } from './features/auth/password.ts';
 export { createPostgresBus, type InvalidationBus } from './lib/invalidation-bus.ts';
 export { createAssistantDeps, type AssistantDeps } from './features/assistant/assistant-deps.ts';
+export { createRedisBus } from './lib/redis-bus.ts';
+export { listenForRevokedSessions } from './features/auth/session-revocation.ts';
+export { startJobRunner } from './jobs.ts';
+export type { JobQueue } from './lib/job-queue.ts';

@@ -71,7 +71,7 @@ export const authedProcedure = authenticated.meta({ access: 'authed' }).use(proc
 export const verifiedProcedure = authenticated
   .meta({ access: 'verified' })
   .use(async ({ ctx, next }) => {
-    await requireVerifiedEmail(ctx, ctx.auth);
+    await requireVerifiedEmail(ctx, ctx.auth.userId);
     return next();
   })
   .use(procedurePolicy);

@@ -27,6 +27,16 @@ describe('toSubmitErrors', () => {
     expect(toSubmitErrors(error, ['email'])).toEqual({ fields: {}, form: { message: 'The email or password is incorrect.' } });
   });
 
+  it('places the field errors of a refusal that names its field (e.g. a wrong current password)', () => {
+    const error = apiError('The current password is incorrect.', {
+      code: 'BAD_REQUEST',
+      httpStatus: 400,
+      reason: 'invalid_current_password',
+      fieldErrors: { currentPassword: ['The current password is incorrect.'] },
+    });
+    expect(toSubmitErrors(error, ['currentPassword', 'newPassword'])).toEqual({ fields: { currentPassword: 'The current password is incorrect.' }, form: null });
+  });
+
   it('hides server faults behind a generic message that quotes the request id', () => {
     const error = apiError('Internal server error', { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, reason: 'internal_server_error' });
     expect(toSubmitErrors(error, ['email']).form).toEqual({ message: expect.stringMatching(/on our side/), requestId: 'req-42' });

@@ -42,7 +42,8 @@ export function toSubmitErrors<Field extends string>(error: unknown, fields: rea
   if (data.httpStatus >= 500) {
     return { fields: {}, form: { message: 'Something went wrong on our side. Please try again in a moment.', requestId: data.requestId } };
   }
-  if (data.reason !== 'validation_failed') return { fields: {}, form: { message: error.message } };
+  // Besides validation, some refusals name their field (a wrong current password, a wrong code).
+  if (data.reason !== 'validation_failed' && !data.fieldErrors) return { fields: {}, form: { message: error.message } };
 
   const byField: Partial<Record<Field, string>> = {};
   const unplaced = [...(data.formErrors ?? [])];

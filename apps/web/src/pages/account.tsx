@@ -1,39 +1,25 @@
 import type { ReactNode } from 'react';
+import { FormAlert, Notice } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Avatar, Card, PageHeading } from '../components/layout.tsx';
-import { Redirect } from '../lib/router.tsx';
+import { SignedIn } from '../components/signed-in.tsx';
+import { Link } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
-import { useSession, type User } from '../session.ts';
+import type { User } from '../session.ts';
+import { trpc } from '../trpc.ts';
 
 const memberSince = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
 
 export function AccountPage() {
   useDocumentTitle('Your account');
-  const session = useSession();
-
-  switch (session.status) {
-    case 'signed-out':
-      return <Redirect to="/sign-in" />;
-    case 'loading':
-      return <AccountSkeleton />;
-    case 'error':
-      return (
-        <Card>
-          <PageHeading title="We could not load your account" subtitle="Bastion did not answer. Check your connection, then try again." />
-          <Button onClick={session.retry} pending={session.retrying} pendingLabel="Retrying…">
-            Try again
-          </Button>
-        </Card>
-      );
-    case 'signed-in':
-      return <AccountDetails user={session.user} />;
-  }
+  return <SignedIn loading={<AccountSkeleton />}>{(user) => <AccountDetails user={user} />}</SignedIn>;
 }
 
 function AccountDetails({ user }: { user: User }) {
   return (
     <Card wide>
       <PageHeading title="Your account" subtitle="The details Bastion holds about you." leading={<Avatar user={user} className="size-14 text-xl" />} />
+      {!user.emailVerified && <VerifyEmailBanner />}
       <dl className="divide-y divide-slate-100 border-y border-slate-100">
         <Row term="Email">
           <span data-testid="account-email" className="break-all">
@@ -49,7 +35,43 @@ function AccountDetails({ user }: { user: User }) {
           <time dateTime={user.createdAt}>{memberSince.format(new Date(user.createdAt))}</time>
         </Row>
       </dl>
+      <nav aria-label="Security" className="mt-6">
+        <h2 className="mb-2 text-sm font-semibold text-slate-900">Security</h2>
+        <ul className="grid gap-2 sm:grid-cols-2">
+          {SECURITY_LINKS.map(([to, label]) => (
+            <li key={to}>
+              <Link to={to} className="block rounded-lg px-3 py-2 text-sm font-medium text-indigo-700 ring-1 ring-slate-200 hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-600">
+                {label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
     </Card>
+  );
+}
+
+const SECURITY_LINKS = [
+  ['/account/password', 'Change password'],
+  ['/account/sessions', 'Sessions and devices'],
+  ['/account/two-factor', 'Two-factor authentication'],
+  ['/account/security-log', 'Security log'],
+] as const;
+
+/** Unverified users can use the account, and are told what to do and how to get a new link. */
+function VerifyEmailBanner() {
+  const resend = trpc.auth.resendVerification.useMutation();
+  return (
+    <div className="mb-4 space-y-3 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+      <p>Confirm your email address with the link we sent you. Until then, two-factor authentication cannot be turned on.</p>
+      {resend.isSuccess && <Notice>We sent a new link. It expires in 24 hours.</Notice>}
+      {resend.isError && <FormAlert error={{ message: resend.error.message }} />}
+      {!resend.isSuccess && (
+        <Button variant="secondary" compact pending={resend.isPending} pendingLabel="Sending…" onClick={() => resend.mutate()}>
+          Send a new link
+        </Button>
+      )}
+    </div>
   );
 }
 

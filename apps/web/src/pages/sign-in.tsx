@@ -1,3 +1,4 @@
+import type { RouterOutputs } from '@bastion/api';
 import { useRef, useState, type FormEvent } from 'react';
 import { FormAlert, Notice } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
@@ -12,6 +13,9 @@ import { trpc } from '../trpc.ts';
 
 const FIELDS = ['email', 'password'] as const;
 type Field = (typeof FIELDS)[number];
+const CODE_FIELDS = ['code'] as const;
+
+type SignedIn = Extract<RouterOutputs['auth']['login'], { status: 'authenticated' }>;
 
 export function SignInPage() {
   useDocumentTitle('Sign in');
@@ -20,13 +24,18 @@ export function SignInPage() {
   const utils = trpc.useUtils();
   const formRef = useRef<HTMLFormElement>(null);
   const [errors, setErrors] = useState<SubmitErrors<Field>>(noErrors);
+  const [challengeId, setChallengeId] = useState<string | null>(null);
+  const signedIn = async ({ user }: SignedIn) => {
+    // An `auth.me` still in flight from before sign-in would overwrite the user with its 401.
+    await utils.auth.me.cancel();
+    // The answer already holds the user: no need to ask `auth.me` again before showing the account.
+    utils.auth.me.setData(undefined, { user });
+    navigate('/account');
+  };
   const login = trpc.auth.login.useMutation({
-    onSuccess: async ({ user }) => {
-      // An `auth.me` still in flight from before sign-in would overwrite the user with its 401.
-      await utils.auth.me.cancel();
-      // The answer already holds the user: no need to ask `auth.me` again before showing the account.
-      utils.auth.me.setData(undefined, { user });
-      navigate('/account');
+    onSuccess: async (result) => {
+      if (result.status === 'two_factor_required') setChallengeId(result.challengeId);
+      else await signedIn(result);
     },
     onError: (error) => {
       setErrors(toSubmitErrors(error, FIELDS));
@@ -35,6 +44,7 @@ export function SignInPage() {
   });
 
   if (session.status === 'signed-in') return <Redirect to="/account" />;
+  if (challengeId) return <TwoFactorStep challengeId={challengeId} onSignedIn={signedIn} onRestart={() => setChallengeId(null)} />;
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -70,6 +80,52 @@ export function SignInPage() {
         <Button type="submit" className="w-full" pending={login.isPending} pendingLabel="Signing in…">
           Sign in
         </Button>
+        <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+          Forgot your password?
+        </Link>
+      </form>
+    </Card>
+  );
+}
+
+/** Step two when two-factor authentication is on: a code from the app, or a recovery code. */
+function TwoFactorStep({ challengeId, onSignedIn, onRestart }: { challengeId: string; onSignedIn: (result: SignedIn) => Promise<void>; onRestart: () => void }) {
+  const formRef = useRef<HTMLFormElement>(null);
+  const [errors, setErrors] = useState<SubmitErrors<'code'>>(noErrors);
+  const verify = trpc.auth.login2fa.useMutation({
+    onSuccess: async (result) => {
+      if (result.status === 'authenticated') await onSignedIn(result);
+    },
+    onError: (error) => {
+      if (error.data?.code === 'UNAUTHORIZED' && error.data.reason === 'invalid_two_factor_code') {
+        setErrors({ fields: { code: error.message }, form: null });
+      } else {
+        setErrors(toSubmitErrors(error, CODE_FIELDS));
+      }
+      focusFirstInvalid(formRef.current);
+    },
+  });
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const code = String(new FormData(event.currentTarget).get('code') ?? '').trim();
+    if (!code) {
+      setErrors({ fields: { code: 'Enter the code from your app or a recovery code.' }, form: null });
+      return focusFirstInvalid(formRef.current);
+    }
+    verify.mutate({ challengeId, code });
+  };
+  return (
+    <Card>
+      <PageHeading title="Two-factor authentication" subtitle="Enter the 6-digit code from your authenticator app, or one of your recovery codes." />
+      <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5">
+        {errors.form && <FormAlert error={errors.form} />}
+        <TextField label="Code" name="code" autoComplete="one-time-code" inputMode="text" autoFocus required error={errors.fields.code} />
+        <Button type="submit" className="w-full" pending={verify.isPending} pendingLabel="Checking…">
+          Verify
+        </Button>
+        <button type="button" onClick={onRestart} className="text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+          Start over
+        </button>
       </form>
     </Card>
   );

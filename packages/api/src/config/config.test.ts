@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './index.ts';
-import { DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET } from './env.ts';
+import { DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET } from './env.ts';
 
 const STRONG = 'cHJvZHVjdGlvbi1rZXktZm9yLWNvbmZpZy10ZXN0cy0wMTIzNDU2Nzg5';
 
@@ -39,13 +39,29 @@ describe('config', () => {
     expect(missing.join('\n')).toMatch(/JWT_SECRETS: required/);
     expect(missing.join('\n')).toMatch(/REFRESH_TOKEN_SECRET: required/);
     expect(missing.join('\n')).toMatch(/APP_ORIGIN: required/);
-    const dev = problemsOf({ NODE_ENV: 'production', JWT_SECRETS: DEV_JWT_SECRETS, REFRESH_TOKEN_SECRET: DEV_REFRESH_TOKEN_SECRET, APP_ORIGIN: 'https://app.example.com' });
+    expect(missing.join('\n')).toMatch(/SMTP_URL: required/);
+    expect(missing.join('\n')).toMatch(/ENCRYPTION_KEYS: required/);
+    const dev = problemsOf({
+      NODE_ENV: 'production',
+      JWT_SECRETS: DEV_JWT_SECRETS,
+      REFRESH_TOKEN_SECRET: DEV_REFRESH_TOKEN_SECRET,
+      ENCRYPTION_KEYS: DEV_ENCRYPTION_KEYS,
+      APP_ORIGIN: 'https://app.example.com',
+    });
+    expect(dev.join('\n')).toMatch(/ENCRYPTION_KEYS: the development key is refused/);
     expect(dev.join('\n')).toMatch(/JWT_SECRETS: the development key is refused/);
     expect(dev.join('\n')).toMatch(/REFRESH_TOKEN_SECRET: the development key is refused/);
   });
 
   it('production with real secrets: secure cookies, rotation ring in order', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRETS: `b:${STRONG},a:${STRONG}`, REFRESH_TOKEN_SECRET: STRONG, APP_ORIGIN: 'https://app.example.com/' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRETS: `b:${STRONG},a:${STRONG}`,
+      REFRESH_TOKEN_SECRET: STRONG,
+      APP_ORIGIN: 'https://app.example.com/',
+      SMTP_URL: 'smtps://mailer:pw@mail.example.com:465',
+      ENCRYPTION_KEYS: `e1:${STRONG}`,
+    });
     expect(config.auth.secureCookies).toBe(true);
     expect(config.auth.jwtKeys.map((k) => k.kid)).toEqual(['b', 'a']);
     expect(config.http.appOrigin).toBe('https://app.example.com');

@@ -5,9 +5,10 @@ import { isRateLimitPolicyName, type RateLimitOverride } from './rate-limit-poli
 /** Development-only secrets. Production refuses to start with any of them. */
 export const DEV_JWT_SECRETS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1qd3Qta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbg';
 export const DEV_REFRESH_TOKEN_SECRET = 'ZGV2ZWxvcG1lbnQtb25seS1yZWZyZXNoLXRva2VuLXNlY3JldC1jaGFuZ2UtbWU';
+export const DEV_ENCRYPTION_KEYS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1lbmNyeXB0aW9uLWtleS1kby1ub3QtdXNlLWl0';
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'REDIS_URL', 'AI_API_KEY'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL', 'ENCRYPTION_KEYS', 'REDIS_URL', 'AI_API_KEY'] as const;
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -25,7 +26,8 @@ const key256 = z
   .regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'must be base64 or base64url')
   .refine((v) => Buffer.from(v, 'base64').length >= 32, 'must encode at least 32 bytes (256 bits)');
 
-const jwtKeyRing = z
+/** `kid:base64key,…`: the first key is current, all keys are accepted (rotation). JWT and encryption rings. */
+const keyRing = z
   .string()
   .transform((value, ctx) => {
     const keys = value
@@ -85,7 +87,8 @@ export const envSchema = z.object({
   PG_PORT: int(1, 65535).optional(),
   MIGRATE_ON_START: bool.default(true),
 
-  JWT_SECRETS: jwtKeyRing.optional(),
+  JWT_SECRETS: keyRing.optional(),
+  ENCRYPTION_KEYS: keyRing.optional(),
   JWT_ISSUER: z.string().min(1).default('bastion'),
   JWT_AUDIENCE: z.string().min(1).default('bastion-api'),
   ACCESS_TOKEN_TTL_S: int(60, 3600).default(900),
@@ -93,6 +96,15 @@ export const envSchema = z.object({
   REFRESH_GRACE_S: int(0, 120).default(10),
   SESSION_IDLE_TIMEOUT_S: int(300, 365 * 86_400).default(7 * 86_400),
   SESSION_ABSOLUTE_TIMEOUT_S: int(300, 365 * 86_400).default(30 * 86_400),
+  LOCKOUT_THRESHOLD: int(1, 100).default(5),
+  LOCKOUT_DURATION_S: int(1, 86_400).default(15 * 60),
+  LOGIN_IP_DAILY_CAP: int(1, 1_000_000).default(100),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('Bastion <no-reply@localhost>'),
+  WORKERS: z.enum(['on', 'off']).default('on'),
+  JOB_RETRY_DELAY_S: int(1, 3600).default(5),
 
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(100 * 1024),
   TRPC_MAX_BATCH: int(1, 100).default(10),
@@ -100,7 +112,6 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
   WEB_DIST_DIR: z.string().optional(),
 
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   RATE_LIMIT_STORE: z.enum(['postgres', 'redis', 'memory']).optional(),
   RATE_LIMITS: rateLimitOverrides.default([]),
 
@@ -167,6 +178,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!data.REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: required in production');
     else if (data.REFRESH_TOKEN_SECRET === DEV_REFRESH_TOKEN_SECRET) problems.push('REFRESH_TOKEN_SECRET: the development key is refused in production');
     if (!data.APP_ORIGIN) problems.push('APP_ORIGIN: required in production');
+    if (!source.ENCRYPTION_KEYS && !source.ENCRYPTION_KEYS_FILE) problems.push('ENCRYPTION_KEYS: required in production');
+    else if (env.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS: the development key is refused in production');
+    if (!data.SMTP_URL) problems.push('SMTP_URL: required in production (the development outbox is not served there)');
   }
   if (result.success && result.data.AI_PROVIDER === 'openai') {
     for (const name of ['AI_BASE_URL', 'AI_API_KEY', 'AI_MODELS'] as const) if (!result.data[name]) problems.push(`${name}: required with AI_PROVIDER=openai`);

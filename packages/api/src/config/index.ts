@@ -1,5 +1,5 @@
 import { resolveRateLimitPolicies, type RateLimitPolicies } from './rate-limit-policies.ts';
-import { DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
+import { DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
 
 export { ConfigError, SECRET_VARIABLES } from './env.ts';
 
@@ -49,6 +49,13 @@ export interface AppConfig {
     sessionAbsoluteTimeoutSeconds: number;
     /** Production: `Secure` cookies with the `__Host-` prefix. */
     secureCookies: boolean;
+    lockout: {
+      /** Consecutive failures of one account from one address before that pair is blocked. */
+      threshold: number;
+      durationSeconds: number;
+      /** Failed sign-ins per address per day, across all accounts. */
+      ipDailyCap: number;
+    };
   };
   metrics: { token: string | undefined };
   rateLimit: {
@@ -71,6 +78,21 @@ export interface AppConfig {
     breakerCooldownMs: number;
     dailyTokenBudget: number;
     defaultMaxTokens: number;
+  };
+  /** Set: cache invalidation (session revocation) goes over Redis pub/sub instead of LISTEN/NOTIFY. */
+  redis: { url: string | undefined };
+  /** AES-256-GCM key ring for secrets at rest (lib/crypto): the first key encrypts, all decrypt. */
+  encryption: { keys: JwtKey[] };
+  mail: {
+    /** Absent (development, tests): messages go to the `mail_outbox` table, shown at /dev/mailbox. */
+    smtpUrl: string | undefined;
+    from: string;
+  };
+  /** Whether this process also runs the background workers (`WORKERS=off`: a separate `pnpm worker`). */
+  jobs: {
+    workers: boolean;
+    /** First retry delay of a failed job; each further retry doubles it (with jitter). */
+    retryDelaySeconds: number;
   };
 }
 
@@ -114,6 +136,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sessionIdleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_S,
       sessionAbsoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_S,
       secureCookies: isProduction,
+      lockout: { threshold: env.LOCKOUT_THRESHOLD, durationSeconds: env.LOCKOUT_DURATION_S, ipDailyCap: env.LOGIN_IP_DAILY_CAP },
     },
     metrics: { token: env.METRICS_TOKEN },
     rateLimit: {
@@ -134,5 +157,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       dailyTokenBudget: env.AI_DAILY_TOKEN_BUDGET,
       defaultMaxTokens: env.AI_DEFAULT_MAX_TOKENS,
     },
+    redis: { url: env.REDIS_URL },
+    encryption: { keys: env.ENCRYPTION_KEYS ?? envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(DEV_ENCRYPTION_KEYS) },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
   };
 }

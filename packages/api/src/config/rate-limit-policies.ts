@@ -22,8 +22,15 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   'auth.refresh': { points: 30, windowSeconds: 60, key: 'ip', failClosed: true },
   'auth.requestPasswordReset': { points: 3, windowSeconds: 3600, key: 'ip', failClosed: true },
   'auth.resetPassword': { points: 5, windowSeconds: 3600, key: 'ip', failClosed: true },
+  'auth.login2fa': { points: 10, windowSeconds: 60, key: 'ip', failClosed: true },
+  'auth.verifyEmail': { points: 10, windowSeconds: 60, key: 'ip', failClosed: true },
+  'auth.resendVerification': { points: 5, windowSeconds: 3600, key: 'user', failClosed: true },
+  /** Changes to a signed-in account's credentials: password, second factor. */
+  'auth.sensitive': { points: 10, windowSeconds: 600, key: 'user', failClosed: true },
   'auth.session': { points: 60, windowSeconds: 60, key: 'user', failClosed: false },
+  'dev.mailbox': { points: 120, windowSeconds: 60, key: 'ip', failClosed: false },
   'health.ping': { points: 60, windowSeconds: 60, key: 'ip', failClosed: false },
+  'admin.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: true },
   /** Cheap reads and writes of a signed-in user's own data. */
   'user.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: false },
   /** Calls that cost upstream money: `AI_REQUESTS_PER_MINUTE` sets its points. */

@@ -17,16 +17,32 @@ export interface InvalidationBus {
 
 const CHANNEL = /^[a-z][a-z0-9_]{0,62}$/;
 
+/** Channel names are identifiers in every transport (NOTIFY needs them to be). */
+export function checkChannel(channel: string): void {
+  if (!CHANNEL.test(channel)) throw new Error(`invalid channel name: ${channel}`);
+}
+
+/** Runs every handler; one that throws is logged and does not stop the others. */
+export function dispatch(handlers: Iterable<Handler>, channel: string, payload: string, logger: Logger): void {
+  for (const handler of handlers) {
+    try {
+      handler(payload);
+    } catch (error) {
+      logger.error({ err: error, channel }, 'invalidation handler failed');
+    }
+  }
+}
+
 export function createPostgresBus(sql: Sql, logger: Logger): InvalidationBus {
   const handlers = new Map<string, Set<Handler>>();
   const unlisteners: (() => Promise<void>)[] = [];
   return {
     async publish(channel, payload) {
-      if (!CHANNEL.test(channel)) throw new Error(`invalid channel name: ${channel}`);
+      checkChannel(channel);
       await sql.notify(channel, payload);
     },
     async subscribe(channel, handler) {
-      if (!CHANNEL.test(channel)) throw new Error(`invalid channel name: ${channel}`);
+      checkChannel(channel);
       let set = handlers.get(channel);
       if (!set) {
         set = new Set();
@@ -34,15 +50,7 @@ export function createPostgresBus(sql: Sql, logger: Logger): InvalidationBus {
         const listeners = set;
         // postgres.js re-listens on reconnect; a missed notification while disconnected is covered
         // by each cache's short TTL.
-        const { unlisten } = await sql.listen(channel, (payload) => {
-          for (const listener of listeners) {
-            try {
-              listener(payload);
-            } catch (error) {
-              logger.error({ err: error, channel }, 'invalidation handler failed');
-            }
-          }
-        });
+        const { unlisten } = await sql.listen(channel, (payload) => dispatch(listeners, channel, payload, logger));
         unlisteners.push(unlisten);
       }
       set.add(handler);

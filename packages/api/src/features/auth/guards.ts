@@ -63,12 +63,14 @@ export function requireRole(auth: AuthState, role: 'admin'): void {
   if (auth.role !== role) throw new AppError('FORBIDDEN', 'forbidden', 'You do not have access to this.');
 }
 
-/** Refuses a user whose email address is not verified (`email_not_verified`). */
-export async function requireVerifiedEmail(ctx: Pick<Context, 'db'>, auth: AuthState): Promise<void> {
+/** Read from the database on each call: verification must count at once, not after a cache expires. */
+export async function requireVerifiedEmail(ctx: Pick<Context, 'db'>, userId: string): Promise<void> {
   const [user] = await ctx.db
     .select({ verifiedAt: schema.users.emailVerifiedAt })
     .from(schema.users)
-    .where(eq(schema.users.id, auth.userId))
+    .where(eq(schema.users.id, userId))
     .limit(1);
-  if (!user?.verifiedAt) throw new AppError('FORBIDDEN', 'email_not_verified', 'Verify your email address to use this feature.');
+  if (!user?.verifiedAt) {
+    throw new AppError('FORBIDDEN', 'email_not_verified', 'Confirm your email address first: use the link we sent you, or ask for a new one.');
+  }
 }

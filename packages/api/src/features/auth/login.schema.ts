@@ -19,4 +19,10 @@ export const authenticatedOutput = z.object({
   refreshToken: z.string().optional(),
 });
 
-export const loginOutput = authenticatedOutput;
+/** The password was right and 2FA is on: `auth.login2fa` with this challenge finishes the sign-in. */
+export const twoFactorRequiredOutput = z.object({
+  status: z.literal('two_factor_required'),
+  challengeId: z.uuid(),
+});
+
+export const loginOutput = z.discriminatedUnion('status', [authenticatedOutput, twoFactorRequiredOutput]);

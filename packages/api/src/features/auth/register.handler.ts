@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { schema } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { recordSecurityEvent } from '../security/events.ts';
+import { sendVerificationEmail } from './email-verification.handler.ts';
 import { hashPassword } from './password.ts';
 import type { registerInput, registerOutput } from './register.schema.ts';
 import { toUserDto, userColumns } from './user.dto.ts';
@@ -16,5 +17,11 @@ export async function registerHandler({ ctx, input }: { ctx: Context; input: z.i
   if (!user) throw new Error('user insert returned nothing');
   await recordSecurityEvent(ctx, 'user_registered', user.id);
   ctx.log.info({ userId: user.id }, 'user registered');
+  try {
+    await sendVerificationEmail(ctx, user);
+  } catch (error) {
+    // The account exists either way; the user can ask for the email again.
+    ctx.log.error({ err: error, userId: user.id }, 'could not queue the verification email');
+  }
   return { user: toUserDto(user) };
 }

@@ -3,7 +3,29 @@ import { z } from 'zod';
 import { schema } from '@bastion/db';
 import { AppError } from '../../errors/app-error.ts';
 import { noInput } from '../../no-input.ts';
-import { authedProcedure, publicProcedure, router } from '../../trpc.ts';
+import { authedProcedure, publicProcedure, router, verifiedProcedure } from '../../trpc.ts';
+import { login2faHandler } from './login2fa.handler.ts';
+import {
+  disableTwoFactorHandler,
+  enableTwoFactorHandler,
+  regenerateRecoveryCodesHandler,
+  setupTwoFactorHandler,
+  twoFactorStatusHandler,
+} from './two-factor.handler.ts';
+import {
+  disableTwoFactorInput,
+  enableTwoFactorInput,
+  login2faInput,
+  recoveryCodesOutput,
+  regenerateRecoveryCodesInput,
+  setupTwoFactorOutput,
+  twoFactorStatusOutput,
+} from './two-factor.schema.ts';
+import { changePasswordHandler } from './change-password.handler.ts';
+import { resendVerificationHandler, verifyEmailHandler } from './email-verification.handler.ts';
+import { resendVerificationOutput, successOutput, tokenInput } from './email-verification.schema.ts';
+import { requestPasswordResetHandler, resetPasswordHandler } from './password-reset.handler.ts';
+import { changePasswordInput, changePasswordOutput, requestPasswordResetInput, resetPasswordInput } from './password-reset.schema.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { loginHandler } from './login.handler.ts';
 import { loginInput, loginOutput } from './login.schema.ts';
@@ -12,6 +34,10 @@ import { refreshInput, refreshOutput } from './refresh.schema.ts';
 import { registerHandler } from './register.handler.ts';
 import { registerInput, registerOutput } from './register.schema.ts';
 import { revokeSession } from './session.service.ts';
+import { listSessionsHandler, logoutAllHandler, revokeSessionHandler } from './sessions.handler.ts';
+import { listSessionsOutput, logoutAllInput, revokedCountOutput, revokeSessionInput } from './sessions.schema.ts';
+import { securityLogHandler } from '../security/security-log.handler.ts';
+import { securityLogInput, securityLogOutput } from '../security/security-log.schema.ts';
 import { clearTokenCookies } from './token-cookies.ts';
 import { toUserDto, userColumns, userOutput } from './user.dto.ts';
 
@@ -20,18 +46,44 @@ export const authRouter = router({
 
   login: publicProcedure.meta({ rateLimit: 'auth.login' }).input(loginInput).output(loginOutput).mutation(loginHandler),
 
+  login2fa: publicProcedure.meta({ rateLimit: 'auth.login2fa' }).input(login2faInput).output(loginOutput).mutation(login2faHandler),
+
+  twoFactor: router({
+    status: authedProcedure.meta({ rateLimit: 'auth.session' }).input(noInput).output(twoFactorStatusOutput).query(twoFactorStatusHandler),
+    setup: verifiedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(noInput).output(setupTwoFactorOutput).mutation(setupTwoFactorHandler),
+    enable: verifiedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(enableTwoFactorInput).output(recoveryCodesOutput).mutation(enableTwoFactorHandler),
+    disable: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(disableTwoFactorInput).output(successOutput).mutation(disableTwoFactorHandler),
+    regenerateRecoveryCodes: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(regenerateRecoveryCodesInput).output(recoveryCodesOutput).mutation(regenerateRecoveryCodesHandler),
+  }),
+
   refresh: publicProcedure.meta({ rateLimit: 'auth.refresh' }).input(refreshInput).output(refreshOutput).mutation(refreshHandler),
 
   logout: authedProcedure
     .meta({ rateLimit: 'auth.session' })
     .input(noInput)
-    .output(z.object({ success: z.literal(true) }))
+    .output(successOutput)
     .mutation(async ({ ctx }) => {
       await revokeSession(ctx, ctx.auth.userId, ctx.auth.sessionId, 'logout');
       await recordSecurityEvent(ctx, 'logout', ctx.auth.userId, { sessionId: ctx.auth.sessionId });
       clearTokenCookies(ctx.cookies, ctx.config.auth);
       return { success: true as const };
     }),
+
+  verifyEmail: publicProcedure.meta({ rateLimit: 'auth.verifyEmail' }).input(tokenInput).output(successOutput).mutation(verifyEmailHandler),
+  resendVerification: authedProcedure.meta({ rateLimit: 'auth.resendVerification' }).input(noInput).output(resendVerificationOutput).mutation(resendVerificationHandler),
+
+  requestPasswordReset: publicProcedure.meta({ rateLimit: 'auth.requestPasswordReset' }).input(requestPasswordResetInput).output(successOutput).mutation(requestPasswordResetHandler),
+  resetPassword: publicProcedure.meta({ rateLimit: 'auth.resetPassword' }).input(resetPasswordInput).output(successOutput).mutation(resetPasswordHandler),
+  changePassword: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(changePasswordInput).output(changePasswordOutput).mutation(changePasswordHandler),
+
+  logoutAll: authedProcedure.meta({ rateLimit: 'auth.session' }).input(logoutAllInput).output(revokedCountOutput).mutation(logoutAllHandler),
+
+  sessions: router({
+    list: authedProcedure.meta({ rateLimit: 'auth.session' }).input(noInput).output(listSessionsOutput).query(listSessionsHandler),
+    revoke: authedProcedure.meta({ rateLimit: 'auth.session' }).input(revokeSessionInput).output(successOutput).mutation(revokeSessionHandler),
+  }),
+
+  securityLog: authedProcedure.meta({ rateLimit: 'auth.session' }).input(securityLogInput).output(securityLogOutput).query(securityLogHandler),
 
   me: authedProcedure
     .meta({ rateLimit: 'auth.session' })

@@ -1,7 +1,8 @@
 /**
  * Short-lived, per-process memory of which sessions are active, so that every authenticated call
- * does not query the database. Revocations in this process evict at once; other processes see them
- * after at most `ttlMs`.
+ * does not query the database. A revocation is evicted here at once and, through the invalidation
+ * bus (session-revocation.ts), in every other process within moments; `ttlMs` bounds staleness
+ * should a notification be missed.
  */
 export interface ActiveSession {
   /** The user's role now, which wins over the role in an older access token. */

@@ -1,10 +1,11 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { schema, withTransaction, type Transaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { signAccessToken } from './access-token.ts';
 import { childRefreshToken, hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from './refresh-token.ts';
+import { announceRevokedSessions } from './session-revocation.ts';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -52,7 +53,7 @@ export async function rotateRefreshToken(ctx: Context, presented: string): Promi
   if (!looksLikeRefreshToken(presented)) throw invalidRefresh();
   const outcome = await withTransaction(ctx.db, (tx) => rotateInTransaction(ctx, tx, presented));
   if (outcome.kind === 'reused') {
-    ctx.sessionCache.evict(outcome.sessionId);
+    await announceRevokedSessions(ctx, [outcome.sessionId]);
     ctx.log.warn({ userId: outcome.userId, sessionId: outcome.sessionId }, 'refresh token reuse: session revoked');
     throw invalidRefresh();
   }
@@ -150,6 +151,46 @@ export async function revokeSession(ctx: Context, userId: string, sessionId: str
       .limit(1);
     return owned ? revokeSessionInTransaction(tx, sessionId, reason) : false;
   });
-  ctx.sessionCache.evict(sessionId);
+  if (revoked) await announceRevokedSessions(ctx, [sessionId]);
   return revoked;
+}
+
+/**
+ * Ends every live session of `userId` (all but `exceptSessionId`, when given) and their refresh
+ * tokens; returns the ids it ended. Works on a transaction too, so that a password change and the
+ * revocation commit together — the caller then announces the ids once committed.
+ */
+export async function revokeUserSessions(
+  db: Transaction | Context['db'],
+  userId: string,
+  reason: string,
+  options: { exceptSessionId?: string } = {},
+): Promise<string[]> {
+  const { refreshTokens, sessions } = schema;
+  const revoked = await db
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        options.exceptSessionId ? ne(sessions.id, options.exceptSessionId) : undefined,
+      ),
+    )
+    .returning({ id: sessions.id });
+  const ids = revoked.map((row) => row.id);
+  if (ids.length > 0) {
+    await db
+      .update(refreshTokens)
+      .set({ revokedAt: sql`now()`, revokedReason: reason })
+      .where(and(inArray(refreshTokens.sessionId, ids), isNull(refreshTokens.revokedAt)));
+  }
+  return ids;
+}
+
+/** `revokeUserSessions` in its own statement pair, announced to every instance. */
+export async function endUserSessions(ctx: Context, userId: string, reason: string, options: { exceptSessionId?: string } = {}): Promise<string[]> {
+  const ids = await withTransaction(ctx.db, (tx) => revokeUserSessions(tx, userId, reason, options));
+  await announceRevokedSessions(ctx, ids);
+  return ids;
 }

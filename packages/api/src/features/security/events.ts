@@ -1,3 +1,4 @@
+import { Counter, type Registry } from 'prom-client';
 import { schema } from '@bastion/db';
 import type { Database } from '@bastion/db';
 import type { Context } from '../../context.ts';
@@ -7,12 +8,37 @@ export type SecurityEventType =
   | 'login_failed'
   | 'logout'
   | 'session_revoked'
+  | 'sessions_revoked'
   | 'refresh_token_reused'
-  | 'user_registered';
+  | 'user_registered'
+  | 'account_locked'
+  | 'account_unlocked'
+  | 'account_disabled'
+  | 'email_verified'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'password_changed'
+  | 'two_factor_enabled'
+  | 'two_factor_disabled'
+  | 'two_factor_failed'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated';
 
-/** Appends one event with the request's IP, user agent and id. Never carries secrets. */
+const counters = new WeakMap<Registry, Counter<'type'>>();
+
+/** `bastion_security_events_total{type}`: failed sign-ins, lockouts and reuse are worth alerting on. */
+function counterOf(registry: Registry): Counter<'type'> {
+  let counter = counters.get(registry);
+  if (!counter) {
+    counter = new Counter({ name: 'bastion_security_events_total', help: 'Security events recorded, by type', labelNames: ['type'] as const, registers: [registry] });
+    counters.set(registry, counter);
+  }
+  return counter;
+}
+
+/** Appends one event with the request's IP, user agent and id, and counts it. Never carries secrets. */
 export async function recordSecurityEvent(
-  ctx: Pick<Context, 'request'> & { db: Database | Parameters<Parameters<Database['transaction']>[0]>[0] },
+  ctx: Pick<Context, 'request' | 'metrics'> & { db: Database | Parameters<Parameters<Database['transaction']>[0]>[0] },
   type: SecurityEventType,
   userId: string | null,
   details: Record<string, unknown> = {},
@@ -25,4 +51,5 @@ export async function recordSecurityEvent(
     requestId: ctx.request.requestId,
     details,
   });
+  counterOf(ctx.metrics).inc({ type });
 }

@@ -1,0 +1,3 @@
+import { revocationAcrossInstances } from './revocation.scenario.ts';
+
+revocationAcrossInstances('revocation over PostgreSQL LISTEN/NOTIFY', {});

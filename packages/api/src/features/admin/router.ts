@@ -1,0 +1,11 @@
+import { adminProcedure, router } from '../../trpc.ts';
+import { disableUserHandler } from './disable-user.handler.ts';
+import { unlockUserHandler } from './unlock-user.handler.ts';
+import { disableUserOutput, unlockUserOutput, userIdInput } from './users.schema.ts';
+
+export const adminRouter = router({
+  users: router({
+    disable: adminProcedure.meta({ rateLimit: 'admin.default' }).input(userIdInput).output(disableUserOutput).mutation(disableUserHandler),
+    unlock: adminProcedure.meta({ rateLimit: 'admin.default' }).input(userIdInput).output(unlockUserOutput).mutation(unlockUserHandler),
+  }),
+});

@@ -1,0 +1,70 @@
+import { eq, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import { schema, withTransaction } from '@bastion/db';
+import type { Context } from '../../context.ts';
+import { AppError } from '../../errors/app-error.ts';
+import { queueMail } from '../mail/send-mail.job.ts';
+import { recordSecurityEvent } from '../security/events.ts';
+import { unlockAccount } from './lockout.ts';
+import { consumeToken, issueToken, voidTokens } from './one-time-token.ts';
+import { hashPassword, passwordResemblesEmail } from './password.ts';
+import type { requestPasswordResetInput, resetPasswordInput } from './password-reset.schema.ts';
+import { revokeUserSessions } from './session.service.ts';
+import { announceRevokedSessions } from './session-revocation.ts';
+import { enforceLimit } from './throttle.ts';
+
+const RESET_TTL_SECONDS = 3600;
+const REQUESTS_PER_HOUR = 3;
+const LIMIT_MESSAGE = 'Too many reset requests. Check your inbox and spam folder, or try again in an hour.';
+
+/**
+ * Answers the same whether or not the account exists; the email (if any) carries the link. Limited
+ * per address and per email, counted for unknown emails too so the limit reveals nothing.
+ */
+export async function requestPasswordResetHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof requestPasswordResetInput> }) {
+  await enforceLimit(ctx, `reset-ip:${ctx.request.ip ?? 'unknown'}`, REQUESTS_PER_HOUR, 3600, LIMIT_MESSAGE);
+  await enforceLimit(ctx, `reset-email:${input.email}`, REQUESTS_PER_HOUR, 3600, LIMIT_MESSAGE);
+  const [user] = await ctx.db
+    .select({ id: schema.users.id, email: schema.users.email, disabledAt: schema.users.disabledAt })
+    .from(schema.users)
+    .where(eq(sql`lower(${schema.users.email})`, input.email))
+    .limit(1);
+  if (user && !user.disabledAt) {
+    await sendPasswordResetEmail(ctx, user);
+    await recordSecurityEvent(ctx, 'password_reset_requested', user.id);
+  }
+  return { success: true as const };
+}
+
+export async function sendPasswordResetEmail(ctx: Context, user: { id: string; email: string }): Promise<void> {
+  const token = await issueToken(ctx.db, user.id, 'reset_password', RESET_TTL_SECONDS);
+  await queueMail(ctx.jobs, user.email, { template: 'password_reset', link: `${ctx.config.http.appOrigin}/reset-password?token=${token}` });
+}
+
+/**
+ * Sets a new password with a mailed token: single use, and every session of the user ends. The
+ * link proves the mailbox, so it also verifies the email and lifts sign-in blocks.
+ */
+export async function resetPasswordHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof resetPasswordInput> }) {
+  const passwordHash = await hashPassword(input.newPassword);
+  const { users } = schema;
+  const { user, revoked } = await withTransaction(ctx.db, async (tx) => {
+    const userId = await consumeToken(tx, 'reset_password', input.token);
+    const [found] = await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+    if (!found) throw new AppError('BAD_REQUEST', 'invalid_token', 'This link is invalid, was already used or has expired. Request a new one.');
+    if (passwordResemblesEmail(input.newPassword, found.email)) {
+      throw new AppError('BAD_REQUEST', 'validation_failed', 'Invalid input', { fieldErrors: { newPassword: ['The password must not be your email address.'] } });
+    }
+    await tx
+      .update(users)
+      .set({ passwordHash, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+      .where(eq(users.id, found.id));
+    await voidTokens(tx, found.id, 'reset_password');
+    return { user: found, revoked: await revokeUserSessions(tx, found.id, 'password_reset') };
+  });
+  await announceRevokedSessions(ctx, revoked);
+  await unlockAccount(ctx, user.email);
+  await recordSecurityEvent(ctx, 'password_reset', user.id, { revokedSessions: revoked.length });
+  await queueMail(ctx.jobs, user.email, { template: 'password_changed' });
+  return { success: true as const };
+}

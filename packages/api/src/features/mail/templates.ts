@@ -1,0 +1,88 @@
+import type { MailMessage } from './mailer.ts';
+
+/**
+ * Every email the application sends, as data: the queue carries the template name and parameters,
+ * and the worker renders them. Each renders to plain text and to simple HTML with the same content.
+ */
+export type MailTemplate =
+  | { template: 'verify_email'; link: string }
+  | { template: 'password_reset'; link: string }
+  | { template: 'password_changed' }
+  | { template: 'account_locked'; minutes: number; resetLink: string }
+  | { template: 'two_factor_changed'; enabled: boolean };
+
+interface Content {
+  subject: string;
+  paragraphs: string[];
+  action?: { label: string; url: string };
+  footer?: string;
+}
+
+const IGNORE = 'If this was not you, you can ignore this email.';
+const NOT_YOU = 'If this was not you, reset your password now and review your active sessions.';
+
+function contentOf(mail: MailTemplate): Content {
+  switch (mail.template) {
+    case 'verify_email':
+      return {
+        subject: 'Confirm your email address',
+        paragraphs: ['Confirm that this is your email address to finish setting up your Bastion account. The link works once and expires in 24 hours.'],
+        action: { label: 'Confirm email address', url: mail.link },
+        footer: IGNORE,
+      };
+    case 'password_reset':
+      return {
+        subject: 'Reset your password',
+        paragraphs: ['Someone asked to reset the password of your Bastion account. The link works once and expires in 1 hour.'],
+        action: { label: 'Choose a new password', url: mail.link },
+        footer: `${IGNORE} Your password stays as it is.`,
+      };
+    case 'password_changed':
+      return {
+        subject: 'Your password was changed',
+        paragraphs: ['The password of your Bastion account was just changed, and your other sessions were signed out.'],
+        footer: NOT_YOU,
+      };
+    case 'account_locked':
+      return {
+        subject: 'Sign-in to your account was paused',
+        paragraphs: [
+          `After several failed sign-in attempts, signing in to your Bastion account from one network is paused for ${mail.minutes} minutes. Your other devices are not affected.`,
+          'If it was you, wait or reset your password to unlock it now.',
+        ],
+        action: { label: 'Reset your password', url: mail.resetLink },
+        footer: 'If it was not you, someone may be guessing your password: choose a strong, unique one.',
+      };
+    case 'two_factor_changed':
+      return {
+        subject: mail.enabled ? 'Two-factor authentication is on' : 'Two-factor authentication was turned off',
+        paragraphs: [
+          mail.enabled
+            ? 'Two-factor authentication is now on for your Bastion account. Keep your recovery codes somewhere safe.'
+            : 'Two-factor authentication was turned off for your Bastion account.',
+        ],
+        footer: NOT_YOU,
+      };
+  }
+}
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char);
+
+export function renderMail(to: string, mail: MailTemplate): MailMessage {
+  const content = contentOf(mail);
+  const text = [
+    ...content.paragraphs,
+    ...(content.action ? [`${content.action.label}:\n${content.action.url}`] : []),
+    ...(content.footer ? [content.footer] : []),
+    '— Bastion',
+  ].join('\n\n');
+  const html = `<!doctype html>
+<html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111;max-width:560px;margin:0 auto;padding:24px">
+${content.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('\n')}
+${content.action ? `<p><a href="${escapeHtml(content.action.url)}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(content.action.label)}</a></p>\n<p style="font-size:13px;color:#555">Or open this link: ${escapeHtml(content.action.url)}</p>` : ''}
+${content.footer ? `<p style="font-size:13px;color:#555">${escapeHtml(content.footer)}</p>` : ''}
+<p>— Bastion</p>
+</body></html>`;
+  return { to, subject: content.subject, text, html };
+}

@@ -1,0 +1,27 @@
+import type { Database } from '@bastion/db';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/index.ts';
+import { outboxMailer, smtpMailer } from './features/mail/mailer.ts';
+import { sendMailQueue, sendMailWorker } from './features/mail/send-mail.job.ts';
+import { startJobs, type RunningJobs } from './lib/job-queue.ts';
+
+/** Every queue of the application, with the configured retry delay. */
+const queuesOf = (config: AppConfig) => [sendMailQueue].map((queue) => ({ ...queue, retryDelay: config.jobs.retryDelaySeconds }));
+
+/**
+ * Starts the job queue for a process: always the queues (to send jobs), and the workers when
+ * `workers` (the API process unless WORKERS=off; always in `pnpm worker`).
+ */
+export async function startJobRunner(options: { config: AppConfig; db: Database; logger: Logger; url: string; workers: boolean }): Promise<RunningJobs> {
+  const { config } = options;
+  if (!options.workers) return startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config) });
+  const mailer = config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl, config.mail.from) : outboxMailer(options.db);
+  const running = await startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), workers: [sendMailWorker(mailer)] });
+  return {
+    queue: running.queue,
+    stop: async (timeoutMs) => {
+      await running.stop(timeoutMs);
+      mailer.close();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+
+/** pg-boss keeps its tables in this schema of the application's database. */
+export const JOB_SCHEMA = 'pgboss';
+
+/** What a procedure needs: put a job on a queue. The job runs later, in some worker process. */
+export interface JobQueue {
+  send(queue: string, data: object): Promise<void>;
+}
+
+export interface QueueDefinition {
+  name: string;
+  /** Failed runs are retried this often, after retryDelay·2ⁿ seconds (with jitter), at most retryDelayMax. */
+  retryLimit: number;
+  retryDelay: number;
+  retryDelayMax: number;
+  /** Completed jobs (whose data may hold one-time links) are deleted this soon. */
+  deleteAfterSeconds: number;
+}
+
+export interface JobWorker<T> {
+  queue: QueueDefinition;
+  handle(data: T): Promise<void>;
+}
+
+export interface RunningJobs {
+  queue: JobQueue;
+  /** Stops fetching, waits up to `timeoutMs` for running jobs to finish, then closes the pool. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Starts pg-boss on the application's database, creates the queues and, when `workers` is given,
+ * processes them in this process. Workers are woken by LISTEN/NOTIFY as soon as a job is sent.
+ */
+export async function startJobs(options: {
+  url: string;
+  logger: Logger;
+  queues: QueueDefinition[];
+  workers?: JobWorker<never>[];
+}): Promise<RunningJobs> {
+  const log = options.logger.child({ component: 'jobs' });
+  const boss = new PgBoss({ connectionString: options.url, schema: JOB_SCHEMA, max: 3, application_name: 'bastion-jobs', useListenNotify: true });
+  // pg-boss reports background failures as events; without a listener they would crash the process.
+  boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+  await boss.start();
+  for (const queue of options.queues) {
+    await boss.createQueue(queue.name, {
+      retryLimit: queue.retryLimit,
+      retryDelay: queue.retryDelay,
+      retryBackoff: true,
+      retryDelayMax: queue.retryDelayMax,
+      deleteAfterSeconds: queue.deleteAfterSeconds,
+      notify: true,
+    });
+  }
+  for (const worker of options.workers ?? []) {
+    // NOTIFY wakes a worker for new jobs only; retries become due silently, hence the short poll.
+    await boss.work<unknown>(worker.queue.name, { batchSize: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 }, async ([job]) => {
+      if (!job) return;
+      try {
+        await worker.handle(job.data as never);
+        log.info({ queue: worker.queue.name, jobId: job.id }, 'job done');
+      } catch (error) {
+        // Only the error: job data may hold addresses and one-time links.
+        log.warn({ queue: worker.queue.name, jobId: job.id, err: error }, 'job failed; it will be retried');
+        throw error;
+      }
+    });
+  }
+  if (options.workers?.length) log.info({ queues: options.workers.map((w) => w.queue.name) }, 'workers started');
+  return {
+    queue: {
+      async send(queue, data) {
+        const id = await boss.send(queue, data);
+        if (!id) throw new Error(`job not accepted by queue ${queue}`);
+      },
+    },
+    stop: (timeoutMs) => boss.stop({ graceful: true, close: true, timeout: Math.max(timeoutMs, 1000) }),
+  };
+}
