@@ -4,6 +4,10 @@ import { checkChannel, dispatch, type Handler, type InvalidationBus } from './in
 
 /** Keeps the application's channels apart from anything else on a shared Redis. */
 const PREFIX = 'bastion:';
+const PUBLISH_TIMEOUT_MS = 1_000;
+const SUBSCRIBE_WAIT_MS = 2_000;
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The invalidation bus over Redis pub/sub, for deployments that set REDIS_URL (for example when
@@ -11,8 +15,7 @@ const PREFIX = 'bastion:';
  * needs its own connection; ioredis re-subscribes after a reconnect.
  */
 export function createRedisBus(url: string, logger: Logger): InvalidationBus {
-  // No offline queue: while Redis is down a publish fails at once instead of holding up the request.
-  const publisher = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  const publisher = new Redis(url, { maxRetriesPerRequest: 2 });
   const subscriber = new Redis(url);
   const handlers = new Map<string, Set<Handler>>();
   for (const connection of [publisher, subscriber]) {
@@ -26,7 +29,10 @@ export function createRedisBus(url: string, logger: Logger): InvalidationBus {
   return {
     async publish(channel, payload) {
       checkChannel(channel);
-      await publisher.publish(PREFIX + channel, payload);
+      // While Redis is down a publish must not hold up the request that revoked something: give up
+      // after a bound (the command may still go out on reconnect; evictions are idempotent).
+      const published = await Promise.race([publisher.publish(PREFIX + channel, payload).then(() => true), delay(PUBLISH_TIMEOUT_MS).then(() => false)]);
+      if (!published) throw new Error('invalidation bus: publish timed out');
     },
     async subscribe(channel, handler) {
       checkChannel(channel);
@@ -35,10 +41,10 @@ export function createRedisBus(url: string, logger: Logger): InvalidationBus {
         set = new Set();
         handlers.set(channel, set);
         // While Redis is unreachable the subscription waits in ioredis' queue (and is renewed on every
-        // reconnect), so a Redis outage never stops the server from starting.
+        // reconnect); a bounded wait keeps a Redis outage from stopping the server from starting.
         const subscribed = subscriber.subscribe(PREFIX + channel);
-        if (subscriber.status === 'ready') await subscribed;
-        else subscribed.catch((error: unknown) => logger.warn({ err: error, channel }, 'invalidation bus: subscribe failed'));
+        const ready = await Promise.race([subscribed.then(() => true), delay(SUBSCRIBE_WAIT_MS).then(() => false)]).catch(() => false);
+        if (!ready) logger.warn({ channel }, 'invalidation bus: Redis unreachable; subscribing when it returns');
       }
       set.add(handler);
     },
