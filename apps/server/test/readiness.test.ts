@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@bastion/db/embedded';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.ts';
 
-const HOOKED = ['SIGINT', 'SIGTERM', 'beforeExit'] as const;
+const HOOKED = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
 const listenersBefore = HOOKED.map((event) => process.listenerCount(event));
 let root: string;
 let database: EmbeddedPostgresHandle;

