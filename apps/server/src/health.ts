@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { migrationsAtHead, type Sql } from '@bastion/db';
+import { migrationsAtHead, type PoolMonitor, type Sql } from '@bastion/db';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }
 
-export function healthRoutes(options: { sql: Sql; expectedMigration: number; isShuttingDown: () => boolean; timeoutMs?: number }): Router {
+export function healthRoutes(options: { sql: Sql; pool: PoolMonitor; expectedMigration: number; isShuttingDown: () => boolean; timeoutMs?: number }): Router {
   const routes = Router();
   const timeoutMs = options.timeoutMs ?? 2000;
 
@@ -14,10 +14,13 @@ export function healthRoutes(options: { sql: Sql; expectedMigration: number; isS
     res.json({ status: 'ok' });
   });
 
-  // Readiness: the database answers within the timeout and has every migration this build needs.
+  // Readiness: the pool has room, the database answers within the timeout and has every migration
+  // this build needs. A saturated pool answers at once, without queueing behind the load it reports.
   routes.get('/readyz', async (_req, res) => {
-    const checks: Record<string, 'ok' | 'failing'> = { database: 'failing', migrations: 'failing' };
-    if (!options.isShuttingDown()) {
+    const checks: Record<string, 'ok' | 'failing' | 'saturated'> = { pool: 'ok', database: 'failing', migrations: 'failing' };
+    const { inUse, waiting, size } = options.pool.stats();
+    if (options.pool.saturated()) checks.pool = 'saturated';
+    else if (!options.isShuttingDown()) {
       try {
         await withTimeout(options.sql`select 1`, timeoutMs);
         checks.database = 'ok';
@@ -27,7 +30,7 @@ export function healthRoutes(options: { sql: Sql; expectedMigration: number; isS
       }
     }
     const ready = !options.isShuttingDown() && Object.values(checks).every((state) => state === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks, pool: { size, inUse, waiting } });
   });
   return routes;
 }

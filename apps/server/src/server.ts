@@ -47,7 +47,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     throw error;
   }
 
-  const { db, sql, applicationName, close: closePool } = createDb({ ...config.db, url });
+  const { db, sql, pool, applicationName, close: closePool } = createDb({ ...config.db, url });
   const registry = new Registry();
   const deps: AppDeps = {
     config,
@@ -58,13 +58,14 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     bus: createPostgresBus(sql, logger),
     metrics: registry,
   };
-  const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax });
+  const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax, pool });
   let shuttingDown = false;
   const app = createApp({
     deps,
     metrics,
     expectedMigration: latestMigrationMillis(),
     isShuttingDown: () => shuttingDown,
+    pool,
     webDistDir: config.http.webDistDir ?? DEFAULT_WEB_DIST,
   });
 

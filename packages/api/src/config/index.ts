@@ -30,6 +30,8 @@ export interface AppConfig {
     maxLifetimeSeconds: number;
     connectTimeoutSeconds: number;
     statementTimeoutMs: number;
+    /** A query waiting longer than this for a free connection fails with 503 instead of hanging. */
+    acquireTimeoutMs: number;
     embedded: { dataDir: string; port: number | undefined };
     migrateOnStart: boolean;
   };
@@ -47,6 +49,8 @@ export interface AppConfig {
     secureCookies: boolean;
   };
   metrics: { token: string | undefined };
+  /** Read-through cache of user preferences; other instances' updates evict via the bus. */
+  preferencesCache: { ttlMs: number; maxEntries: number };
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -76,6 +80,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxLifetimeSeconds: env.DB_MAX_LIFETIME_S,
       connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_S,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
       embedded: { dataDir: env.PG_DATA_DIR, port: env.PG_PORT },
       migrateOnStart: env.MIGRATE_ON_START,
     },
@@ -91,5 +96,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       secureCookies: isProduction,
     },
     metrics: { token: env.METRICS_TOKEN },
+    preferencesCache: { ttlMs: env.PREFERENCES_CACHE_TTL_MS, maxEntries: env.PREFERENCES_CACHE_MAX },
   };
 }
