@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { connectionErrorOf, PoolTimeoutError, postgresErrorOf } from '@bastion/db';
+import { connectionErrorOf, poolTimeoutOf, postgresErrorOf } from '@bastion/db';
 import { AppError } from './app-error.ts';
 
 /** SQLSTATE → the safe error the client sees. Nothing of the database error itself goes out. */
@@ -41,7 +41,7 @@ export function toTRPCError(error: unknown): TRPCError {
     const mapped = BY_SQLSTATE[pgError.code]?.() ?? (pgError.code.startsWith('08') ? BY_SQLSTATE['57P01']!() : undefined);
     if (mapped) return withCause(mapped, original);
   }
-  if (original instanceof PoolTimeoutError) {
+  if (poolTimeoutOf(original)) {
     return withCause(new AppError('SERVICE_UNAVAILABLE', 'database_busy', 'The service is busy; try again shortly.'), original);
   }
   if (connectionErrorOf(original)) return withCause(BY_SQLSTATE['57P01']!(), original);

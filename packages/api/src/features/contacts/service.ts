@@ -43,7 +43,8 @@ const emailTaken = () =>
 
 /** The per-owner email uniqueness, told apart from other conflicts to point at the field. */
 function rethrowEmailTaken(error: unknown): never {
-  if (postgresErrorOf(error)?.constraint_name === 'contacts_owner_email_key') throw emailTaken();
+  const pgError = postgresErrorOf(error);
+  if (pgError?.code === '23505' && pgError.constraint_name === 'contacts_owner_email_key') throw emailTaken();
   throw error;
 }
 
