@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
-import { Registry } from 'prom-client';
-import { createLogger, createPostgresBus, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
+import { Counter, Registry } from 'prom-client';
+import { createLogger, createPostgresBus, PreferencesStore, SessionCache, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -49,6 +49,16 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
 
   const { db, sql, pool, applicationName, close: closePool } = createDb({ ...config.db, url });
   const registry = new Registry();
+  const cacheLookups = new Counter({
+    name: 'bastion_cache_lookups_total',
+    help: 'In-process cache lookups by cache and result',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
+  });
+  const preferences = new PreferencesStore({
+    ...config.preferencesCache,
+    onLookup: (hit) => cacheLookups.inc({ cache: 'preferences', result: hit ? 'hit' : 'miss' }),
+  });
   const deps: AppDeps = {
     config,
     db,
@@ -57,7 +67,9 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     sessionCache: new SessionCache({ ttlMs: 5_000 }),
     bus: createPostgresBus(sql, logger),
     metrics: registry,
+    preferences,
   };
+  await preferences.listen(deps.bus);
   const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax, pool });
   let shuttingDown = false;
   const app = createApp({

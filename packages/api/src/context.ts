@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
 import type { SessionCache } from './features/auth/session-cache.ts';
+import type { PreferencesStore } from './features/preferences/service.ts';
 import type { InvalidationBus } from './lib/invalidation-bus.ts';
 
 /** Long-lived dependencies, built once per process. */
@@ -12,6 +13,8 @@ export interface AppDeps {
   sql: Sql;
   logger: Logger;
   sessionCache: SessionCache;
+  /** Cached user preferences, evicted across instances through `bus`. */
+  preferences: PreferencesStore;
   /** Cross-instance cache invalidation (LISTEN/NOTIFY). */
   bus: InvalidationBus;
   /** The process's Prometheus registry: features register their own metrics on it. */

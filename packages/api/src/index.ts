@@ -10,3 +10,4 @@ export { cookieNames } from './features/auth/token-cookies.ts';
 export { runInRequestScope, currentRequestId } from './request-scope.ts';
 export { hashPassword } from './features/auth/password.ts';
 export { createPostgresBus, type InvalidationBus } from './lib/invalidation-bus.ts';
+export { PreferencesStore } from './features/preferences/service.ts';

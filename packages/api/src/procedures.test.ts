@@ -23,7 +23,8 @@ describe('every procedure', () => {
   it('keeps the contract names', () => {
     expect(procedures.map(([path]) => path).sort()).toEqual(
       expect.arrayContaining(['auth.register', 'auth.login', 'auth.refresh', 'auth.logout', 'auth.me', 'health.ping',
-        'contacts.create', 'contacts.get', 'contacts.update', 'contacts.delete', 'contacts.list', 'contacts.importMany', 'contacts.deleteMany']),
+        'contacts.create', 'contacts.get', 'contacts.update', 'contacts.delete', 'contacts.list', 'contacts.importMany', 'contacts.deleteMany',
+        'preferences.get', 'preferences.update']),
     );
   });
 });

@@ -2,12 +2,14 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { authRouter } from './features/auth/router.ts';
 import { contactsRouter } from './features/contacts/router.ts';
 import { healthRouter } from './features/health/router.ts';
+import { preferencesRouter } from './features/preferences/router.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
   auth: authRouter,
   contacts: contactsRouter,
   health: healthRouter,
+  preferences: preferencesRouter,
 });
 
 export type AppRouter = typeof appRouter;
