@@ -18,8 +18,8 @@ export const CONTACT_LIMITS = {
 
 /**
  * A user's address book. Every query filters on `owner_id`; each list path has an index led by it.
- * The trigram (pg_trgm) GIN indexes for search are in the custom migration `contacts_search`,
- * because they need the extension first.
+ * The trigram (pg_trgm) GIN index for search is in the custom migration `contacts_search`,
+ * because it needs the extension first.
  */
 export const contacts = pgTable(
   'contacts',
