@@ -10,42 +10,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { walkContacts } from './e2e/contacts.ts';
+import { assert, assertNoHorizontalOverflow, NARROW, results, root, run, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const screenshotDir = path.join(root, '.e2e');
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
-const NARROW = { width: 360, height: 780 };
-const WIDE = { width: 1280, height: 800 };
-
-interface Result {
-  name: string;
-  error?: string;
-}
-
-const results: Result[] = [];
-let aborted = false;
-
-/** Steps build on each other (sign-in needs the sign-up), so the first failure skips the rest. */
-async function step(name: string, run: () => Promise<void>): Promise<void> {
-  if (aborted) return;
-  try {
-    await run();
-    results.push({ name });
-    console.log(`  ✓ ${name}`);
-  } catch (error) {
-    aborted = true;
-    const message = error instanceof Error ? error.message : String(error);
-    results.push({ name, error: message });
-    console.log(`  ✗ ${name}\n    ${message.split('\n').join('\n    ')}`);
-  }
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -121,16 +91,6 @@ async function stopServer(child: ChildProcess) {
   clearTimeout(timer);
 }
 
-async function assertNoHorizontalOverflow(page: Page, label: string) {
-  // A string, not a function: this file is typechecked without the DOM library.
-  const width = Number(await page.evaluate('document.documentElement.scrollWidth'));
-  assert(width <= NARROW.width, `${label}: page is ${width} px wide at a ${NARROW.width} px viewport (horizontal overflow)`);
-}
-
-async function screenshot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
-}
-
 /** The anonymous session check answers 401 (and so does a wrong password): Chromium logs those, and they are expected. */
 function isExpectedApiRejection(text: string, url: string | undefined) {
   return /Failed to load resource: the server responded with a status of 4\d\d/.test(text) && url !== undefined && new URL(url).pathname.startsWith('/trpc/');
@@ -203,6 +163,8 @@ async function walk(page: Page, baseUrl: string) {
     await page.setViewportSize(WIDE);
   });
 
+  await walkContacts(page, baseUrl);
+
   await step('sign out lands on sign-in, and the account is then out of reach', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${baseUrl}/sign-in`);
@@ -259,7 +221,7 @@ async function main(): Promise<number> {
   const browserErrors: string[] = [];
   try {
     await step('server starts and becomes ready', () => waitUntilReady(server));
-    if (!aborted) {
+    if (!run.aborted) {
       browser = await chromium.launch({
         executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -271,7 +233,7 @@ async function main(): Promise<number> {
         browserErrors.push(`console error: ${message.text()} (${message.location().url || 'no url'})`);
       });
       await walk(page, server.baseUrl);
-      aborted = false; // the error check below is independent of how far the walk got
+      run.aborted = false; // the error check below is independent of how far the walk got
       await step('no console errors or page errors (CSP violations included)', async () => {
         assert(browserErrors.length === 0, browserErrors.join('\n'));
       });

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type ComponentType } from 'react';
 import { Layout } from './components/layout.tsx';
 import { usePathname } from './lib/router.tsx';
 import { AccountPage } from './pages/account.tsx';
+import { ContactsPage } from './pages/contacts.tsx';
 import { LandingPage } from './pages/landing.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -14,6 +15,7 @@ const PAGES: Record<string, ComponentType> = {
   '/sign-up': SignUpPage,
   '/sign-in': SignInPage,
   '/account': AccountPage,
+  '/contacts': ContactsPage,
 };
 
 export function App() {

@@ -11,9 +11,9 @@ const CONTROL_EXCEPT_NEWLINES = /[^\P{Cc}\n\r\t]/u;
  * Trimmed, NFC-normalized text: "é" typed as e + U+0301 and as U+00E9 is stored, and searched, the
  * same way. `max` counts code points, as the SQL checks (`char_length`) do.
  */
-export function cleanText(max: number, { multiline = false } = {}) {
+export function cleanText(max: number, { multiline = false, required = 'Enter text.' } = {}) {
   return z
-    .string()
+    .string({ error: required })
     .trim()
     .normalize('NFC')
     .refine((value) => !(multiline ? CONTROL_EXCEPT_NEWLINES : CONTROL_CHARACTERS).test(value), 'Remove control characters.')
@@ -28,7 +28,7 @@ function clearable<T extends z.ZodType<string, string>>(field: T) {
     .optional();
 }
 
-const name = cleanText(LIMITS.name).pipe(z.string().min(1, 'Enter a name.'));
+const name = cleanText(LIMITS.name, { required: 'Enter a name.' }).pipe(z.string().min(1, 'Enter a name.'));
 const email = z
   .string()
   .trim()

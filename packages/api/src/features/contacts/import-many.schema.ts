@@ -11,6 +11,7 @@ export const importRowResult = z.discriminatedUnion('status', [
   z.object({ index: z.number().int(), status: z.literal('created'), id: z.uuid() }),
   /** `duplicateOf`: the earlier row of this import with the same email, or absent for an existing contact. */
   z.object({ index: z.number().int(), status: z.literal('duplicate'), duplicateOf: z.number().int().optional() }),
+  /** Field errors by field name; `_` holds errors of the row as a whole (not an object, unknown keys). */
   z.object({ index: z.number().int(), status: z.literal('invalid'), fieldErrors: z.record(z.string(), z.array(z.string())) }),
 ]);
 

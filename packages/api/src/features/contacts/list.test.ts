@@ -191,9 +191,9 @@ describe('importMany', () => {
     expect(result.results.map((r) => r.index)).toEqual(rows.map((_, i) => i));
     expect(result.results[5]).toEqual({ index: 5, status: 'duplicate' });
     expect(result.results[7]).toEqual({ index: 7, status: 'duplicate', duplicateOf: 6 });
-    expect(result.results[9]).toMatchObject({ status: 'invalid', fieldErrors: { name: [expect.any(String)], email: [expect.any(String)] } });
+    expect(result.results[9]).toMatchObject({ status: 'invalid', fieldErrors: { name: ['Enter a name.'], email: [expect.any(String)] } });
+    expect(result.results[13]).toMatchObject({ status: 'invalid', fieldErrors: { _: [expect.any(String)] } });
     expect(result.results[11]).toMatchObject({ status: 'invalid' });
-    expect(result.results[13]).toMatchObject({ status: 'invalid' });
 
     const [counts] = await db`
       select (select count(*)::int from contacts where owner_id = ${owner.id}) as contacts,
