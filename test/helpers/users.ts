@@ -23,7 +23,7 @@ export async function failureOf(promise: Promise<unknown>) {
 /** Reads one sample from a Prometheus text exposition, e.g. `bastion_db_statements_total`. */
 export async function metricValue(server: { url: string }, name: string): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  const family = name.split('{')[0]!;
+  const family = name.split('{')[0]!.replace(/_(count|sum|bucket)$/, '');
   if (!text.includes(`# TYPE ${family} `)) throw new Error(`metric ${family} not found`);
   const line = text.split('\n').find((entry) => entry.startsWith(`${name} `));
   // A labelled series appears on its first increment; before that it is zero.

@@ -87,8 +87,11 @@ describe('database errors over HTTP', () => {
     expectSafe(await createRaw('Orphan', doomed.accessToken), 400, 'related_resource_missing');
   });
 
-  it('a real statement timeout answers 408 query_timeout', async () => {
+  it('a real statement timeout answers 408 query_timeout, and is counted', async () => {
+    const before = await metricValue(server, 'bastion_db_statement_timeouts_total');
     expectSafe(await createRaw('slow'), 408, 'query_timeout');
+    expect(await metricValue(server, 'bastion_db_statement_timeouts_total')).toBe(before + 1);
+    expect(await metricValue(server, 'bastion_db_operation_duration_seconds_count{kind="transaction",outcome="error"}')).toBeGreaterThan(0);
   });
 
   it('a connection lost mid-query answers 503 database_unavailable, and the pool recovers', async () => {
@@ -128,6 +131,7 @@ describe('database errors over HTTP', () => {
     const holders = Promise.all([hold(), hold()]).finally(() => (held = false));
     const inUse = async () => ((await (await fetch(`${server.url}/readyz`)).json()) as { pool: { inUse: number } }).pool.inUse;
     while ((await inUse()) < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await metricValue(server, 'bastion_db_pool_in_use')).toBe(2);
     const [list, ready] = await Promise.all([
       fetch(`${server.url}/trpc/contacts.list?input=${encodeURIComponent('{}')}`, { headers: { authorization: `Bearer ${user.accessToken}` } }),
       fetch(`${server.url}/readyz`),
