@@ -5,7 +5,7 @@ import { fieldErrorsOf } from '../../errors/error-formatter.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { contactCreateInput, type ContactCreate, type ContactDto, type ContactUpdate } from './contact.schema.ts';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor.ts';
-import { recordContactEvents, type ContactEvent } from './events.ts';
+import { recordContactEvents } from './events.ts';
 import type { ImportRowResult } from './import-many.schema.ts';
 import type { ListInput } from './list.schema.ts';
 
@@ -170,14 +170,23 @@ export async function listContacts(owner: Owner, input: ListInput): Promise<{ it
 // ---------------------------------------------------------------------------------------------
 // Import
 
-/** Rows per INSERT: ~9 parameters a row stays far below PostgreSQL's 65535-parameter limit. */
+/** Rows per statement: bounds the statement's size and the time it holds its locks. */
 export const IMPORT_CHUNK = 500;
 
 /**
- * Validates each row on its own, drops repeats of an email within the file, then inserts in chunks
- * of one statement each (plus one for their outbox events). An email the owner already has is
- * skipped by ON CONFLICT DO NOTHING — a duplicate, not a failed transaction. Ids are assigned here
- * so each returned row maps back to its input row.
+ * A contact as the outbox payload carries it, built in SQL: the same shape as `toContactDto`
+ * (timestamps as JavaScript's toISOString writes them).
+ */
+const iso = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const contactJson = sql`jsonb_build_object('id', id, 'name', name, 'email', email, 'phone', phone, 'company', company,
+  'tags', to_jsonb(tags), 'notes', notes, 'createdAt', ${iso(sql`created_at`)}, 'updatedAt', ${iso(sql`updated_at`)})`;
+
+/**
+ * Validates each row on its own, drops repeats of an email within the file, then writes each chunk
+ * with ONE statement: a data-modifying CTE inserts the contacts (an email the owner already has is
+ * skipped by ON CONFLICT DO NOTHING — a duplicate, not a failed transaction) and their
+ * `contact.created` outbox events. Ids are assigned here so each created row maps back to its input
+ * row; the chunk travels as one JSON parameter.
  */
 export async function importContacts(owner: Owner, rows: unknown[]): Promise<ImportRowResult[]> {
   const results: ImportRowResult[] = new Array(rows.length);
@@ -203,17 +212,24 @@ export async function importContacts(owner: Owner, rows: unknown[]): Promise<Imp
   await withTransaction(owner.db, async (tx) => {
     for (let start = 0; start < candidates.length; start += IMPORT_CHUNK) {
       const chunk = candidates.slice(start, start + IMPORT_CHUNK);
-      const inserted = await tx
-        .insert(c)
-        .values(chunk.map(({ id, values }) => ({ ...values, id, ownerId: owner.auth.userId })))
-        .onConflictDoNothing()
-        .returning(contactColumns);
-      const created = new Map(inserted.map((row) => [row.id, row]));
+      const input = JSON.stringify(chunk.map(({ id, values }) => ({ id, ...values })));
+      const created = await tx.execute<{ id: string }>(sql`
+        with input as (
+          select * from jsonb_to_recordset(${input}::jsonb)
+            as r(id uuid, name text, email text, phone text, company text, tags text[], notes text)
+        ), inserted as (
+          insert into contacts (id, owner_id, name, email, phone, company, tags, notes)
+          select id, ${owner.auth.userId}::uuid, name, email, phone, company, coalesce(tags, '{}'), notes from input
+          on conflict (owner_id, lower(email)) do nothing
+          returning id, owner_id, name, email, phone, company, tags, notes, created_at, updated_at
+        )
+        insert into outbox_events (type, aggregate_id, owner_id, payload)
+        select 'contact.created', id, owner_id, jsonb_build_object('contact', ${contactJson}) from inserted
+        returning aggregate_id as id`);
+      const createdIds = new Set(created.map((row) => row.id));
       for (const { index, id } of chunk) {
-        results[index] = created.has(id) ? { index, status: 'created', id } : { index, status: 'duplicate' };
+        results[index] = createdIds.has(id) ? { index, status: 'created', id } : { index, status: 'duplicate' };
       }
-      const events: ContactEvent[] = inserted.map((row) => ({ type: 'contact.created', contact: toContactDto(row) }));
-      await recordContactEvents(tx, owner.auth.userId, events);
     }
   });
   return results;
