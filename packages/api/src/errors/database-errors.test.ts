@@ -14,12 +14,13 @@ import { metricValue, signUp } from '../../../../test/helpers/users.ts';
 let server: TestServer;
 let db: postgres.Sql;
 let user: Awaited<ReturnType<typeof signUp>>;
+let url: string;
 
 const CANARY = 'param-canary-7c1e';
 const LEAKS = /contacts|outbox|owner_id|constraint|insert |select |update |delete |\$1|Key \(|lower\(|pg_|relation|column|sql|postgres|PostgresError|stack|canary/i;
 
 beforeAll(async () => {
-  const url = await createTestDatabase();
+  url = await createTestDatabase();
   db = postgres(url, { max: 2, onnotice: () => {} });
   await db.unsafe(`
     create sequence test_attempts;
@@ -28,7 +29,7 @@ beforeAll(async () => {
       state text := substring(new.name from '^fail:([0-9A-Z]{5})');
     begin
       if new.name = 'slow' then perform pg_sleep(3); end if;
-      if new.name = 'cut off' then perform pg_sleep(1); end if;
+      if new.name = 'cut off' then perform pg_sleep(5); end if;
       if new.name = 'flaky' and nextval('test_attempts') = 1 then state := '40001'; end if;
       if new.name = 'deadlocked' then perform nextval('test_attempts'); state := '40P01'; end if;
       if state is not null then
@@ -95,15 +96,25 @@ describe('database errors over HTTP', () => {
   });
 
   it('a connection lost mid-query answers 503 database_unavailable, and the pool recovers', async () => {
-    const pending = createRaw('cut off');
-    // The server's backend running the insert, as a database restart or failover would end it.
-    const running = async () => (await db`select pid from pg_stat_activity where query like 'insert into "contacts"%' and state = 'active'`).map((row) => row.pid as number);
-    let pids: number[] = [];
-    while (pids.length === 0) pids = await running();
-    await db`select pg_terminate_backend(pid) from unnest(${pids}::int[]) as pid`;
-    expectSafe(await pending, 503, 'database_unavailable');
-    // The killed connection leaves nothing behind: the next transactions on the pool succeed.
-    for (let i = 0; i < 3; i++) expect((await createRaw(`After the crash ${i}`)).status).toBe(200);
+    // Its own server, without the short statement timeout, so only the lost connection can end the insert.
+    const other = await startTestServer({}, url);
+    try {
+      const me = await signUp(other);
+      const pending = post(other, 'contacts.create', { name: 'cut off', notes: CANARY }, { authorization: `Bearer ${me.accessToken}` });
+      // The server's backend running the insert, as a database restart or failover would end it.
+      const running = async () => (await db`select pid from pg_stat_activity where query like 'insert into "contacts"%' and state = 'active'`).map((row) => row.pid as number);
+      let pids: number[] = [];
+      while (pids.length === 0) pids = await running();
+      await db`select pg_terminate_backend(pid) from unnest(${pids}::int[]) as pid`;
+      expectSafe(await pending, 503, 'database_unavailable');
+      // The killed connection leaves nothing behind: the next transactions on the pool succeed.
+      for (let i = 0; i < 3; i++) {
+        const next = await post(other, 'contacts.create', { name: `After the crash ${i}` }, { authorization: `Bearer ${me.accessToken}` });
+        expect(next.status).toBe(200);
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   it('retries a serialization failure and succeeds', async () => {

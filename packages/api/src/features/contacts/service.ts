@@ -29,7 +29,7 @@ export const contactColumns = {
   updatedAt: c.updatedAt,
 };
 
-type ContactRow = { [K in keyof typeof contactColumns]: (typeof contactColumns)[K]['_']['data'] | ((typeof contactColumns)[K]['_']['notNull'] extends true ? never : null) };
+type ContactRow = Pick<typeof c.$inferSelect, keyof typeof contactColumns>;
 
 export function toContactDto(row: ContactRow): ContactDto {
   return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
