@@ -133,11 +133,14 @@ describe('database errors over HTTP', () => {
 
   it('a saturated pool answers 503 database_busy at once, and /readyz reports it', async () => {
     await user.client.contacts.list.query({}); // the session check is cached, so only the list needs a connection
+    // Both pool connections wait on a lock this test holds: they stay busy until it lets go, however slow the machine.
+    const gatekeeper = await db.reserve();
+    await gatekeeper`select pg_advisory_lock(4242)`;
     let held = true;
     const hold = () =>
       server.deps.sql.begin(async (tx) => {
         await tx`set local statement_timeout = 0`;
-        await tx`select pg_sleep(1.5)`;
+        await tx`select pg_advisory_xact_lock_shared(4242)`;
       });
     const holders = Promise.all([hold(), hold()]).finally(() => (held = false));
     const inUse = async () => ((await (await fetch(`${server.url}/readyz`)).json()) as { pool: { inUse: number } }).pool.inUse;
@@ -153,6 +156,8 @@ describe('database errors over HTTP', () => {
     expect(await ready.json()).toMatchObject({ checks: { pool: 'saturated' }, pool: { size: 2, inUse: 2 } });
     // Both answers came while the connections were still held: bounded waits, not hangs.
     expect(held).toBe(true);
+    await gatekeeper`select pg_advisory_unlock(4242)`;
+    gatekeeper.release();
     await holders;
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect(await metricValue(server, 'bastion_db_pool_timeouts_total')).toBeGreaterThanOrEqual(1);
