@@ -10,13 +10,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { walkAssistant } from './e2e/assistant.ts';
-import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
+import { walkContacts } from './e2e/contacts.ts';
+import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 import { walkAccountSecurity } from './e2e/account-security.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
 
@@ -175,6 +174,8 @@ async function walk(page: Page, baseUrl: string) {
     await screenshot(page, 'account-360');
     await page.setViewportSize(WIDE);
   });
+
+  await walkContacts(page, baseUrl);
 
   await step('sign out lands on sign-in, and the account is then out of reach', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();

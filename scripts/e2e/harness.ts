@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 
-export const screenshotDir = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'), '.e2e');
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const screenshotDir = path.join(root, '.e2e');
 export const NARROW = { width: 360, height: 780 };
 export const WIDE = { width: 1280, height: 800 };
 

@@ -6,6 +6,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from '@bastion/api';
+import type { PoolMonitor } from '@bastion/db';
 import { allowedOrigins, csrfGuard } from './guards.ts';
 import { healthRoutes } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -18,11 +19,12 @@ export interface AppOptions {
   metrics: Metrics;
   expectedMigration: number;
   isShuttingDown: () => boolean;
+  pool: PoolMonitor;
   /** The built web app to serve, if any. */
   webDistDir?: string | undefined;
 }
 
-export function createApp({ deps, metrics, expectedMigration, isShuttingDown, webDistDir }: AppOptions) {
+export function createApp({ deps, metrics, expectedMigration, isShuttingDown, pool, webDistDir }: AppOptions) {
   const { config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -71,7 +73,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, we
   );
   app.use(compression());
 
-  app.use(healthRoutes({ sql: deps.sql, expectedMigration, isShuttingDown }));
+  app.use(healthRoutes({ sql: deps.sql, pool, expectedMigration, isShuttingDown }));
   app.get('/metrics', async (req, res) => {
     const token = config.metrics.token;
     if (token && req.get('authorization') !== `Bearer ${token}`) {

@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import { migrationsAtHead, type Sql } from '@bastion/db';
+import { migrationsAtHead, poolTimeoutOf, type PoolMonitor, type Sql } from '@bastion/db';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }
 
-export function healthRoutes(options: { sql: Sql; expectedMigration: number; isShuttingDown: () => boolean; timeoutMs?: number }): Router {
+export function healthRoutes(options: { sql: Sql; pool: PoolMonitor; expectedMigration: number; isShuttingDown: () => boolean; timeoutMs?: number }): Router {
   const routes = Router();
   const timeoutMs = options.timeoutMs ?? 2000;
 
@@ -14,20 +14,24 @@ export function healthRoutes(options: { sql: Sql; expectedMigration: number; isS
     res.json({ status: 'ok' });
   });
 
-  // Readiness: the database answers within the timeout and has every migration this build needs.
+  // Readiness: the pool has room, the database answers within the timeout and has every migration
+  // this build needs. With a connection queue already waiting, the answer is immediate: the check
+  // must not queue behind the load it reports.
   routes.get('/readyz', async (_req, res) => {
-    const checks: Record<string, 'ok' | 'failing'> = { database: 'failing', migrations: 'failing' };
-    if (!options.isShuttingDown()) {
+    const checks: Record<string, 'ok' | 'failing' | 'saturated' | 'unknown'> = { pool: 'ok', database: 'failing', migrations: 'failing' };
+    if (options.pool.saturated()) Object.assign(checks, { pool: 'saturated', database: 'unknown', migrations: 'unknown' });
+    else if (!options.isShuttingDown()) {
       try {
         await withTimeout(options.sql`select 1`, timeoutMs);
         checks.database = 'ok';
         if (await withTimeout(migrationsAtHead(options.sql, options.expectedMigration), timeoutMs)) checks.migrations = 'ok';
-      } catch {
-        // reported as failing below
+      } catch (error) {
+        if (poolTimeoutOf(error)) Object.assign(checks, { pool: 'saturated', database: 'unknown', migrations: 'unknown' });
       }
     }
     const ready = !options.isShuttingDown() && Object.values(checks).every((state) => state === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+    const { size, inUse, waiting } = options.pool.stats();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks, pool: { size, inUse, waiting } });
   });
   return routes;
 }

@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { Sql } from '@bastion/db';
+import { postgresErrorOf, type PoolMonitor, type Sql } from '@bastion/db';
 
 export interface Metrics {
   registry: client.Registry;
@@ -8,10 +8,11 @@ export interface Metrics {
 }
 
 /**
- * postgres.js keeps no pool statistics, so the pool is counted where its connections are visible:
- * pg_stat_activity, filtered by this pool's unique application_name.
+ * postgres.js keeps no pool statistics. Open connections are counted where they are visible
+ * (pg_stat_activity, filtered by this pool's unique application_name); connections in use and
+ * operations waiting for one come from the pool gate in front of postgres.js.
  */
-export function createMetrics(options: { registry: client.Registry; sql: Sql; applicationName: string; poolMax: number }): Metrics {
+export function createMetrics(options: { registry: client.Registry; sql: Sql; applicationName: string; poolMax: number; pool: PoolMonitor }): Metrics {
   const { registry } = options;
   client.collectDefaultMetrics({ register: registry });
   const requestDuration = new client.Histogram({
@@ -45,5 +46,45 @@ export function createMetrics(options: { registry: client.Registry; sql: Sql; ap
     },
   });
   void poolConnections;
+  const { pool } = options;
+  new client.Gauge({
+    name: 'bastion_db_pool_in_use',
+    help: 'Queries or transactions holding a pool connection',
+    registers: [registry],
+    collect() {
+      this.set(pool.stats().inUse);
+    },
+  });
+  new client.Gauge({
+    name: 'bastion_db_pool_waiting',
+    help: 'Queries or transactions waiting for a free pool connection',
+    registers: [registry],
+    collect() {
+      this.set(pool.stats().waiting);
+    },
+  });
+  new client.Counter({
+    name: 'bastion_db_statements_total',
+    help: 'Statements sent to PostgreSQL (transactions count BEGIN, COMMIT and each inner statement)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(pool.stats().statements);
+    },
+  });
+  const queryDuration = new client.Histogram({
+    name: 'bastion_db_operation_duration_seconds',
+    help: 'Duration of pool operations (a query, or a whole transaction) once admitted',
+    labelNames: ['kind', 'outcome'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const statementTimeouts = new client.Counter({ name: 'bastion_db_statement_timeouts_total', help: 'Statements cancelled by statement_timeout', registers: [registry] });
+  const poolTimeouts = new client.Counter({ name: 'bastion_db_pool_timeouts_total', help: 'Operations refused after waiting too long for a connection', registers: [registry] });
+  pool.onSettled(({ kind, seconds, error }) => {
+    queryDuration.observe({ kind, outcome: error ? 'error' : 'ok' }, seconds);
+    if (postgresErrorOf(error)?.code === '57014') statementTimeouts.inc();
+  });
+  pool.onRefused(() => poolTimeouts.inc());
   return { registry, requestDuration, inFlight };
 }

@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DestinationStream } from 'pino';
-import { Registry } from 'prom-client';
-import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
+import { Counter, Registry } from 'prom-client';
+import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -47,7 +47,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     throw error;
   }
 
-  const { db, sql, applicationName, close: closePool } = createDb({ ...config.db, url });
+  const { db, sql, pool, applicationName, close: closePool } = createDb({ ...config.db, url });
   let jobs;
   try {
     jobs = await startJobRunner({ config, db, logger, url, workers: config.jobs.workers });
@@ -57,6 +57,16 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     throw error;
   }
   const registry = new Registry();
+  const cacheLookups = new Counter({
+    name: 'bastion_cache_lookups_total',
+    help: 'In-process cache lookups by cache and result',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
+  });
+  const preferences = new PreferencesStore({
+    ...config.preferencesCache,
+    onLookup: (hit) => cacheLookups.inc({ cache: 'preferences', result: hit ? 'hit' : 'miss' }),
+  });
   const deps: AppDeps = {
     config,
     db,
@@ -68,16 +78,19 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     rateLimiters: createRateLimiters({ config: config.rateLimit, db, logger, metrics: registry }),
     assistant: createAssistantDeps({ config: config.assistant, registry, logger }),
     jobs: jobs.queue,
+    preferences,
   };
   await deps.rateLimiters.ready();
   await listenForRevokedSessions(deps);
-  const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax });
+  await preferences.listen(deps.bus);
+  const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax, pool });
   let shuttingDown = false;
   const app = createApp({
     deps,
     metrics,
     expectedMigration: latestMigrationMillis(),
     isShuttingDown: () => shuttingDown,
+    pool,
     webDistDir: config.http.webDistDir ?? DEFAULT_WEB_DIST,
   });
 

@@ -12,6 +12,7 @@ import { SecurityLogPage } from './pages/security-log.tsx';
 import { SessionsPage } from './pages/sessions.tsx';
 import { TwoFactorPage } from './pages/two-factor.tsx';
 import { VerifyEmailPage } from './pages/verify-email.tsx';
+import { ContactsPage } from './pages/contacts.tsx';
 import { LandingPage } from './pages/landing.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -32,6 +33,7 @@ const PAGES: Record<string, ComponentType> = {
   '/forgot-password': ForgotPasswordPage,
   '/reset-password': ResetPasswordPage,
   '/dev/mailbox': DevMailboxPage,
+  '/contacts': ContactsPage,
 };
 
 export function App() {

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
 import type { AssistantDeps } from './features/assistant/assistant-deps.ts';
 import type { SessionCache } from './features/auth/session-cache.ts';
+import type { PreferencesStore } from './features/preferences/service.ts';
 import type { InvalidationBus } from './lib/invalidation-bus.ts';
 import type { RateLimiters } from './lib/rate-limit/rate-limiters.ts';
 import type { JobQueue } from './lib/job-queue.ts';
@@ -15,6 +16,8 @@ export interface AppDeps {
   sql: Sql;
   logger: Logger;
   sessionCache: SessionCache;
+  /** Cached user preferences, evicted across instances through `bus`. */
+  preferences: PreferencesStore;
   /** Cross-instance cache invalidation (LISTEN/NOTIFY). */
   bus: InvalidationBus;
   /** The process's Prometheus registry: features register their own metrics on it. */

@@ -16,3 +16,4 @@ export { createRedisBus } from './lib/redis-bus.ts';
 export { listenForRevokedSessions } from './features/auth/session-revocation.ts';
 export { startJobRunner } from './jobs.ts';
 export type { JobQueue } from './lib/job-queue.ts';
+export { PreferencesStore } from './features/preferences/service.ts';

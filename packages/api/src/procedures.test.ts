@@ -55,6 +55,15 @@ describe('every procedure', () => {
         'auth.twoFactor.regenerateRecoveryCodes',
         'admin.users.disable',
         'admin.users.unlock',
+        'contacts.create',
+        'contacts.get',
+        'contacts.update',
+        'contacts.delete',
+        'contacts.list',
+        'contacts.importMany',
+        'contacts.deleteMany',
+        'preferences.get',
+        'preferences.update',
       ]),
     );
   });

@@ -3,7 +3,9 @@ import { assistantRouter } from './features/assistant/router.ts';
 import { adminRouter } from './features/admin/router.ts';
 import { authRouter } from './features/auth/router.ts';
 import { devRouter } from './features/mail/router.ts';
+import { contactsRouter } from './features/contacts/router.ts';
 import { healthRouter } from './features/health/router.ts';
+import { preferencesRouter } from './features/preferences/router.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -11,7 +13,9 @@ export const appRouter = router({
   admin: adminRouter,
   auth: authRouter,
   dev: devRouter,
+  contacts: contactsRouter,
   health: healthRouter,
+  preferences: preferencesRouter,
 });
 
 export type AppRouter = typeof appRouter;

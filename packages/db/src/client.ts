@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { gateSql, PoolGate, type OperationSettled, type PoolStats } from './pool-gate.ts';
 import * as schema from './schema/index.ts';
 
 export interface DbConfig {
@@ -10,14 +11,26 @@ export interface DbConfig {
   maxLifetimeSeconds: number;
   connectTimeoutSeconds: number;
   statementTimeoutMs: number;
+  /** How long an operation may wait for a free connection before failing (PoolTimeoutError). */
+  acquireTimeoutMs?: number;
 }
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
 export type Sql = postgres.Sql;
 
+export interface PoolMonitor {
+  stats(): PoolStats;
+  saturated(): boolean;
+  /** Called as each query or transaction settles (for duration and timeout metrics). */
+  onSettled(listener: (event: OperationSettled) => void): void;
+  /** Called when an operation gives up waiting for a connection. */
+  onRefused(listener: () => void): void;
+}
+
 export interface DbHandle {
   db: Database;
   sql: Sql;
+  pool: PoolMonitor;
   /** Unique per pool, so the pool's connections can be counted in pg_stat_activity. */
   applicationName: string;
   close(timeoutSeconds?: number): Promise<void>;
@@ -25,7 +38,7 @@ export interface DbHandle {
 
 export function createDb(config: DbConfig): DbHandle {
   const applicationName = `bastion:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const sql = postgres(config.url, {
+  const raw = postgres(config.url, {
     max: config.poolMax,
     idle_timeout: config.idleTimeoutSeconds,
     max_lifetime: config.maxLifetimeSeconds,
@@ -37,11 +50,27 @@ export function createDb(config: DbConfig): DbHandle {
       TimeZone: 'UTC',
     },
   });
+  const listeners: ((event: OperationSettled) => void)[] = [];
+  const refusedListeners: (() => void)[] = [];
+  const gate = new PoolGate({
+    size: config.poolMax,
+    acquireTimeoutMs: config.acquireTimeoutMs ?? 5_000,
+    onRefused: () => refusedListeners.forEach((listener) => listener()),
+  });
+  const sql = gateSql(raw, gate, (event) => {
+    for (const listener of listeners) listener(event);
+  });
   const db = drizzle(sql, { schema });
   return {
     db,
     sql,
+    pool: {
+      stats: () => gate.stats(),
+      saturated: () => gate.saturated(),
+      onSettled: (listener) => void listeners.push(listener),
+      onRefused: (listener) => void refusedListeners.push(listener),
+    },
     applicationName,
-    close: (timeoutSeconds = 5) => sql.end({ timeout: timeoutSeconds }),
+    close: (timeoutSeconds = 5) => raw.end({ timeout: timeoutSeconds }),
   };
 }

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { PoolTimeoutError } from './pool-gate.ts';
 
 /** Drizzle wraps driver errors (DrizzleQueryError); walk the cause chain to the Postgres error. */
 export function postgresErrorOf(error: unknown): postgres.PostgresError | undefined {
@@ -33,3 +34,13 @@ const CONNECTION_CODES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
 ]);
+
+/** The pool gate's refusal, possibly wrapped by Drizzle. */
+export function poolTimeoutOf(error: unknown): PoolTimeoutError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current instanceof PoolTimeoutError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,5 +1,7 @@
-export { createDb, type Database, type DbConfig, type DbHandle, type Sql } from './client.ts';
+export { createDb, type Database, type DbConfig, type DbHandle, type PoolMonitor, type Sql } from './client.ts';
+export { PoolTimeoutError, type OperationSettled, type PoolStats } from './pool-gate.ts';
 export { withTransaction, type Transaction } from './transaction.ts';
-export { postgresErrorOf, connectionErrorOf } from './errors.ts';
+export { postgresErrorOf, connectionErrorOf, poolTimeoutOf } from './errors.ts';
+export { escapeLike, containsPattern } from './like.ts';
 export { runMigrations, latestMigrationMillis, migrationsAtHead, MIGRATIONS_FOLDER } from './migrate.ts';
 export * as schema from './schema/index.ts';

@@ -71,6 +71,12 @@ function UserMenu({ user }: { user: User }) {
   return (
     <>
       <Link
+        to="/contacts"
+        className="rounded-md px-2 py-2 text-sm font-semibold whitespace-nowrap text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:px-3"
+      >
+        Contacts
+      </Link>
+      <Link
         to="/account"
         className="flex min-w-0 items-center gap-2 rounded-full p-1 text-sm font-medium text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:pr-3"
       >

@@ -83,6 +83,7 @@ export const envSchema = z.object({
   DB_MAX_LIFETIME_S: int(60, 86_400).default(1800),
   DB_CONNECT_TIMEOUT_S: int(1, 120).default(10),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
+  DB_POOL_ACQUIRE_TIMEOUT_MS: int(10, 60_000).default(2_000),
   PG_DATA_DIR: z.string().min(1).default('.data/pg'),
   PG_PORT: int(1, 65535).optional(),
   MIGRATE_ON_START: bool.default(true),
@@ -105,6 +106,9 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).max(200).default('Bastion <no-reply@localhost>'),
   WORKERS: z.enum(['on', 'off']).default('on'),
   JOB_RETRY_DELAY_S: int(1, 3600).default(5),
+
+  PREFERENCES_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),
+  PREFERENCES_CACHE_MAX: int(1, 1_000_000).default(10_000),
 
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(100 * 1024),
   TRPC_MAX_BATCH: int(1, 100).default(10),

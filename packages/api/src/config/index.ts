@@ -34,6 +34,8 @@ export interface AppConfig {
     maxLifetimeSeconds: number;
     connectTimeoutSeconds: number;
     statementTimeoutMs: number;
+    /** A query waiting longer than this for a free connection fails with 503 instead of hanging. */
+    acquireTimeoutMs: number;
     embedded: { dataDir: string; port: number | undefined };
     migrateOnStart: boolean;
   };
@@ -94,6 +96,8 @@ export interface AppConfig {
     /** First retry delay of a failed job; each further retry doubles it (with jitter). */
     retryDelaySeconds: number;
   };
+  /** Read-through cache of user preferences; other instances' updates evict via the bus. */
+  preferencesCache: { ttlMs: number; maxEntries: number };
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -123,6 +127,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxLifetimeSeconds: env.DB_MAX_LIFETIME_S,
       connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_S,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
       embedded: { dataDir: env.PG_DATA_DIR, port: env.PG_PORT },
       migrateOnStart: env.MIGRATE_ON_START,
     },
@@ -161,5 +166,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     encryption: { keys: env.ENCRYPTION_KEYS ?? envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(DEV_ENCRYPTION_KEYS) },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
+    preferencesCache: { ttlMs: env.PREFERENCES_CACHE_TTL_MS, maxEntries: env.PREFERENCES_CACHE_MAX },
   };
 }

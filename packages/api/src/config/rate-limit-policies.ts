@@ -33,6 +33,8 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   'admin.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: true },
   /** Cheap reads and writes of a signed-in user's own data. */
   'user.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: false },
+  /** Batch writes of up to 1000 rows. */
+  'user.bulk': { points: 10, windowSeconds: 60, key: 'user', failClosed: false },
   /** Calls that cost upstream money: `AI_REQUESTS_PER_MINUTE` sets its points. */
   'assistant.expensive': { points: 10, windowSeconds: 60, key: 'user', failClosed: true },
 } as const satisfies Record<string, RateLimitPolicy>;

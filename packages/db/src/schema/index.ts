@@ -7,3 +7,5 @@ export * from './auth-throttle.ts';
 export * from './mail-outbox.ts';
 export * from './user-tokens.ts';
 export * from './two-factor.ts';
+export * from './contacts.ts';
+export * from './preferences.ts';

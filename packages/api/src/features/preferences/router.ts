@@ -1,0 +1,17 @@
+import { noInput } from '../../no-input.ts';
+import { authedProcedure, router } from '../../trpc.ts';
+import { preferencesOutput, preferencesUpdateInput } from './preferences.schema.ts';
+
+export const preferencesRouter = router({
+  get: authedProcedure
+    .meta({ rateLimit: 'user.default' })
+    .input(noInput)
+    .output(preferencesOutput)
+    .query(({ ctx }) => ctx.preferences.get(ctx.db, ctx.auth.userId)),
+
+  update: authedProcedure
+    .meta({ rateLimit: 'user.default' })
+    .input(preferencesUpdateInput)
+    .output(preferencesOutput)
+    .mutation(({ ctx, input }) => ctx.preferences.update(ctx, ctx.auth.userId, input)),
+});
