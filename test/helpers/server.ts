@@ -85,14 +85,19 @@ export function uniqueEmail(prefix = 'user'): string {
 
 export const STRONG_PASSWORD = 'correct-horse-battery-staple-42';
 
-/** The error data of a call that must fail (and a test failure if it succeeds). */
-export async function refusalOf(promise: Promise<unknown>) {
+/** The error and its typed data of a call that must fail (and a test failure if it succeeds). */
+export async function failureOf(promise: Promise<unknown>) {
   try {
     await promise;
   } catch (error) {
-    return errorDataOf(error);
+    return { error, data: errorDataOf(error) };
   }
   throw new Error('expected the call to fail');
+}
+
+/** The error data of a call that must fail. */
+export async function refusalOf(promise: Promise<unknown>) {
+  return (await failureOf(promise)).data;
 }
 
 /** The tokens of a password-only sign-in (`tokenDelivery: 'body'`); fails on a second-factor challenge. */

@@ -1,4 +1,3 @@
-import { errorDataOf } from '@bastion/client';
 import { STRONG_PASSWORD, tokensOf, uniqueEmail, type TestServer } from './server.ts';
 
 /** Registers and signs in a fresh user; returns its id, token and a client acting as it. */
@@ -10,15 +9,6 @@ export async function signUp(server: Pick<TestServer, 'client'>, name = 'Test Us
   return { id: login.user.id, email, accessToken: login.accessToken, client: server.client({ accessToken: login.accessToken }) };
 }
 
-/** The error and its typed data of a call that must fail. */
-export async function failureOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return { error, data: errorDataOf(error) };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** Reads one sample from a Prometheus text exposition, e.g. `bastion_db_statements_total`. */
 export async function metricValue(server: { url: string }, name: string): Promise<number> {
@@ -29,3 +19,5 @@ export async function metricValue(server: { url: string }, name: string): Promis
   // A labelled series appears on its first increment; before that it is zero.
   return line ? Number(line.slice(name.length + 1)) : 0;
 }
+
+export { failureOf } from './server.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorDataOf } from '@bastion/client';
 import { startFakeOpenAi, TEST_AI_API_KEY, UPSTREAM_SECRET, type FakeOpenAi } from '../../../test/helpers/fake-openai.ts';
-import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer, tokensOf } from '../../../test/helpers/server.ts';
+import { failureOf, post, startTestServer, STRONG_PASSWORD, tokensOf, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
 
 let upstream: FakeOpenAi;
 let server: TestServer;
@@ -40,10 +40,8 @@ async function signIn(options: { verified: boolean }) {
 
 const ask = (content: string, model = 'test/normal') => ({ model, messages: [{ role: 'user' as const, content }], maxTokens: 50 });
 
-async function failureOf(promise: Promise<unknown>) {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!error) throw new Error('expected the call to fail');
-  const data = errorDataOf(error);
+async function sanitizedFailureOf(promise: Promise<unknown>) {
+  const { error, data } = await failureOf(promise);
   // A failure never carries the upstream's body or the key.
   expect(JSON.stringify({ error, data, message: (error as Error).message })).not.toMatch(new RegExp(`${UPSTREAM_SECRET}|${TEST_AI_API_KEY}`));
   return data;
@@ -72,10 +70,10 @@ async function subscribe(accessToken: string, input: unknown) {
 
 describe('access', () => {
   it('refuses unauthenticated and unverified callers', async () => {
-    expect((await failureOf(server.client().assistant.chat.mutate(ask('hi'))))?.reason).toBe('unauthenticated');
+    expect((await sanitizedFailureOf(server.client().assistant.chat.mutate(ask('hi'))))?.reason).toBe('unauthenticated');
     const unverified = await signIn({ verified: false });
-    expect(await failureOf(unverified.client.assistant.chat.mutate(ask('hi')))).toMatchObject({ code: 'FORBIDDEN', reason: 'email_not_verified' });
-    expect((await failureOf(unverified.client.assistant.usage.query()))?.reason).toBe('email_not_verified');
+    expect(await sanitizedFailureOf(unverified.client.assistant.chat.mutate(ask('hi')))).toMatchObject({ code: 'FORBIDDEN', reason: 'email_not_verified' });
+    expect((await sanitizedFailureOf(unverified.client.assistant.usage.query()))?.reason).toBe('email_not_verified');
     const before = upstream.requests.get('test/normal') ?? 0;
     for (const token of ['', unverified.accessToken]) {
       const stream = await subscribe(token, ask('hi'));
@@ -89,14 +87,14 @@ describe('access', () => {
 describe('validation', () => {
   it('refuses models outside the allow-list or of the wrong shape, and oversized messages, with field errors', async () => {
     const { client } = await signIn({ verified: true });
-    expect(await failureOf(client.assistant.chat.mutate(ask('hi', 'gpt-unlisted')))).toMatchObject({ httpStatus: 400, reason: 'model_not_allowed', fieldErrors: { model: [expect.any(String)] } });
-    expect((await failureOf(client.assistant.chat.mutate(ask('hi', 'bad model; drop'))))?.fieldErrors?.model).toBeDefined();
-    expect((await failureOf(client.assistant.chat.mutate(ask('hi', 'x'.repeat(101)))))?.fieldErrors?.model).toBeDefined();
-    expect((await failureOf(client.assistant.chat.mutate(ask('x'.repeat(4001)))))?.fieldErrors?.['messages.0.content']).toBeDefined();
+    expect(await sanitizedFailureOf(client.assistant.chat.mutate(ask('hi', 'gpt-unlisted')))).toMatchObject({ httpStatus: 400, reason: 'model_not_allowed', fieldErrors: { model: [expect.any(String)] } });
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate(ask('hi', 'bad model; drop'))))?.fieldErrors?.model).toBeDefined();
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate(ask('hi', 'x'.repeat(101)))))?.fieldErrors?.model).toBeDefined();
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate(ask('x'.repeat(4001)))))?.fieldErrors?.['messages.0.content']).toBeDefined();
     const tooMany = { model: 'test/normal', messages: Array.from({ length: 51 }, () => ({ role: 'user' as const, content: 'hi' })) };
-    expect((await failureOf(client.assistant.chat.mutate(tooMany)))?.fieldErrors?.messages).toBeDefined();
-    expect((await failureOf(client.assistant.chat.mutate({ ...ask('hi'), maxTokens: 4001 })))?.fieldErrors?.maxTokens).toBeDefined();
-    expect((await failureOf(client.assistant.chat.mutate({ model: 'test/normal', messages: [] })))?.fieldErrors?.messages).toBeDefined();
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate(tooMany)))?.fieldErrors?.messages).toBeDefined();
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate({ ...ask('hi'), maxTokens: 4001 })))?.fieldErrors?.maxTokens).toBeDefined();
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate({ model: 'test/normal', messages: [] })))?.fieldErrors?.messages).toBeDefined();
   });
 });
 
@@ -122,14 +120,14 @@ describe('chat and conversations', () => {
     ]);
 
     const other = await signIn({ verified: true });
-    expect((await failureOf(other.client.assistant.conversations.get.query({ id: first.conversationId })))?.code).toBe('NOT_FOUND');
-    expect((await failureOf(other.client.assistant.conversations.delete.mutate({ id: first.conversationId })))?.code).toBe('NOT_FOUND');
-    expect((await failureOf(other.client.assistant.chat.mutate({ ...ask('hijack'), conversationId: first.conversationId })))?.code).toBe('NOT_FOUND');
+    expect((await sanitizedFailureOf(other.client.assistant.conversations.get.query({ id: first.conversationId })))?.code).toBe('NOT_FOUND');
+    expect((await sanitizedFailureOf(other.client.assistant.conversations.delete.mutate({ id: first.conversationId })))?.code).toBe('NOT_FOUND');
+    expect((await sanitizedFailureOf(other.client.assistant.chat.mutate({ ...ask('hijack'), conversationId: first.conversationId })))?.code).toBe('NOT_FOUND');
     expect((await other.client.assistant.conversations.list.query()).conversations).toEqual([]);
 
     await client.assistant.conversations.delete.mutate({ id: first.conversationId });
     expect((await client.assistant.conversations.list.query()).conversations).toEqual([]);
-    expect((await failureOf(client.assistant.conversations.get.query({ id: first.conversationId })))?.reason).toBe('conversation_not_found');
+    expect((await sanitizedFailureOf(client.assistant.conversations.get.query({ id: first.conversationId })))?.reason).toBe('conversation_not_found');
   });
 
   it('reports the remaining quota', async () => {
@@ -210,7 +208,7 @@ describe('upstream failures', () => {
     ['test/malformed', 'BAD_GATEWAY', 'assistant_upstream_error'],
   ])('%s answers %s / %s, releases the reserved budget and counts the error', async (model, code, reason) => {
     const { client } = await signIn({ verified: true });
-    expect(await failureOf(client.assistant.chat.mutate(ask('fail', model)))).toMatchObject({ code, reason });
+    expect(await sanitizedFailureOf(client.assistant.chat.mutate(ask('fail', model)))).toMatchObject({ code, reason });
     expect((await client.assistant.usage.query()).tokensRemainingToday).toBe(BUDGET);
     const metrics = await server.deps.metrics.getSingleMetricAsString('bastion_assistant_errors_total');
     expect(metrics).toMatch(/kind="(timeout|rate_limited|server_error|malformed)"} [1-9]/);
@@ -235,7 +233,7 @@ describe('the daily token budget', () => {
   it('refuses a request larger than the whole budget before calling the upstream', async () => {
     const { client } = await signIn({ verified: true });
     const before = upstream.requests.get('test/normal') ?? 0;
-    expect((await failureOf(client.assistant.chat.mutate({ ...ask('x'.repeat(3900)), maxTokens: 4000 })))?.reason).toBe('token_budget_exceeded');
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate({ ...ask('x'.repeat(3900)), maxTokens: 4000 })))?.reason).toBe('token_budget_exceeded');
     expect(upstream.requests.get('test/normal') ?? 0).toBe(before);
   });
 });

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorDataOf } from '@bastion/client';
-import { post, startTestServer, STRONG_PASSWORD, TEST_ENV, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+import { failureOf, post, startTestServer, STRONG_PASSWORD, TEST_ENV, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
 
 let server: TestServer;
 /** Every password and token this file handles; none may appear in the server's logs. */
@@ -32,14 +31,6 @@ async function refresh(refreshToken: string) {
   return result;
 }
 
-async function failureOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return { error, data: errorDataOf(error) };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('register', () => {
   it('creates a user with a lower-cased email and no password in the response', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/database.ts';
 import { burstPings } from '../../../test/helpers/rate-limit.ts';
-import { freePort, startServerProcess } from '../../../test/helpers/processes.ts';
-import { post, startTestServer, TEST_ENV, type TestServer } from '../../../test/helpers/server.ts';
+import { freePort, startServerProcess } from '../../../test/helpers/process.ts';
+import { post, startTestServer, type TestServer } from '../../../test/helpers/server.ts';
 
 // The production policy table, except health.ping tightened to 50/min for the bursts.
 const PRODUCTION_LIMITS = { RATE_LIMITS: 'health.ping=50/60' };
@@ -67,11 +67,9 @@ describe('atomicity on the Postgres store', () => {
 
   it('allows exactly 50 of 200 concurrent requests split across two server processes', async () => {
     const databaseUrl = await createTestDatabase();
-    const ports = await Promise.all([freePort(), freePort()]);
-    const processes = ports.map((port) => startServerProcess({ ...TEST_ENV, ...PRODUCTION_LIMITS, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'info' }));
+    const processes = await Promise.all([1, 2].map(() => startServerProcess({ ...PRODUCTION_LIMITS, DATABASE_URL: databaseUrl })));
     try {
-      await Promise.all(processes.map((p) => p.listening));
-      expect(await burstPings(ports.map((port) => `http://127.0.0.1:${port}`), 200)).toEqual({ ok: 50, limited: 150, other: 0 });
+      expect(await burstPings(processes.map((p) => p.url), 200)).toEqual({ ok: 50, limited: 150, other: 0 });
     } finally {
       await Promise.all(processes.map((p) => p.stop()));
     }
