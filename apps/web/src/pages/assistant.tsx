@@ -3,12 +3,11 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent,
 import { FormAlert } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
+import { SignedIn } from '../components/signed-in.tsx';
 import { LoadingStatus } from '../components/spinner.tsx';
 import type { FormError } from '../lib/api-error.ts';
 import { toChatError } from '../lib/chat-error.ts';
-import { Redirect } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
-import { useSession } from '../session.ts';
 import { trpc } from '../trpc.ts';
 
 type Message = { role: 'user' | 'assistant' | 'system'; content: string };
@@ -18,30 +17,19 @@ const MESSAGE_FIELD = 'messages.0.content';
 
 export function AssistantPage() {
   useDocumentTitle('Assistant');
-  const session = useSession();
-  switch (session.status) {
-    case 'signed-out':
-      return <Redirect to="/sign-in" />;
-    case 'loading':
-      return <LoadingStatus label="Checking your session…" />;
-    case 'error':
-      return (
-        <Card>
-          <PageHeading title="We could not load the assistant" subtitle="Bastion did not answer. Check your connection, then try again." />
-          <Button onClick={session.retry} pending={session.retrying} pendingLabel="Retrying…">
-            Try again
-          </Button>
-        </Card>
-      );
-    case 'signed-in':
-      return session.user.emailVerified ? (
-        <Assistant />
-      ) : (
-        <Card>
-          <PageHeading title="Assistant" subtitle="Verify your email address to use the assistant. It costs real money to run, so it is kept for verified accounts." />
-        </Card>
-      );
-  }
+  return (
+    <SignedIn>
+      {(user) =>
+        user.emailVerified ? (
+          <Assistant />
+        ) : (
+          <Card>
+            <PageHeading title="Assistant" subtitle="Verify your email address to use the assistant. It costs real money to run, so it is kept for verified accounts." />
+          </Card>
+        )
+      }
+    </SignedIn>
+  );
 }
 
 function Assistant() {
