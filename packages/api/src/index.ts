@@ -17,3 +17,4 @@ export { listenForRevokedSessions } from './features/auth/session-revocation.ts'
 export { startJobRunner } from './jobs.ts';
 export type { JobQueue } from './lib/job-queue.ts';
 export { PreferencesStore } from './features/preferences/service.ts';
+export { resealTwoFactorSecrets } from './features/auth/reseal-secrets.ts';

@@ -1,11 +1,11 @@
 import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { schema, type Transaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
-import { decrypt, encrypt } from '../../lib/crypto/key-ring.ts';
+import { decrypt, encrypt, type EncryptionKey } from '../../lib/crypto/key-ring.ts';
 import { hashRecoveryCode, isTotpCode, matchingStep, newRecoveryCodes } from './totp.ts';
 
 type Db = Context['db'] | Transaction;
-type Keys = Context['config']['encryption']['keys'];
+type Keys = readonly EncryptionKey[];
 
 /** Associated data: a sealed secret only opens for the user it was sealed for. */
 const secretContext = (userId: string) => `totp:${userId}`;

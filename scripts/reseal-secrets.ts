@@ -1,0 +1,16 @@
+// After putting a new key first in ENCRYPTION_KEYS: rewrites every secret sealed with an older key
+// under the new one, so the older key can be removed. Safe to run while the API serves.
+import { loadConfig, resealTwoFactorSecrets } from '@bastion/api';
+import { createDb } from '@bastion/db';
+import { withDatabase } from './lib/database.ts';
+
+const config = loadConfig();
+await withDatabase(config, async (url) => {
+  const { db, close } = createDb({ ...config.db, url });
+  try {
+    const report = await resealTwoFactorSecrets(db, config.encryption.keys);
+    console.log(`TOTP secrets resealed under key "${config.encryption.keys[0]?.kid}": ${report.resealed} (changed meanwhile, skipped: ${report.skipped})`);
+  } finally {
+    await close();
+  }
+});
