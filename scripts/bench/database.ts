@@ -31,12 +31,22 @@ export async function benchDatabase(serverUrl: string | undefined): Promise<Benc
   }
   const name = `bench_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  await runMigrations(url.toString());
-
   const handles: DbHandle[] = [];
+  const close = async () => {
+    await Promise.all(handles.map((handle) => handle.close()));
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    await stopServer();
+  };
+  try {
+    await admin.unsafe(`create database ${name}`);
+    await runMigrations(url.toString());
+  } catch (error) {
+    await close().catch(() => {}); // the original error says what went wrong
+    throw error;
+  }
   return {
     url: url.toString(),
     connect(poolMax = 2) {
@@ -44,11 +54,6 @@ export async function benchDatabase(serverUrl: string | undefined): Promise<Benc
       handles.push(handle);
       return handle;
     },
-    async close() {
-      await Promise.all(handles.map((handle) => handle.close()));
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-      await stopServer();
-    },
+    close,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DbHandle } from '@bastion/db';
 import { PreferencesStore } from '@bastion/api';
-import { compare, ms, ratio, same, table, target } from './measure.ts';
+import { compare, count, ms, ratio, same, table, target } from './measure.ts';
 
 const USERS = 1_000;
 const RUNS = 20;
@@ -32,5 +32,5 @@ export async function benchPreferences({ db, sql }: DbHandle): Promise<void> {
     ]),
   );
   const measured = stats.direct.median / stats.cached.median;
-  console.log(`ratio: a database read is ${ratio(stats.direct.median, stats.cached.median)} slower than a cache hit (median of ${RUNS} runs × ${USERS} reads); ${target(measured, TARGET)}`);
+  console.log(`ratio: a database read is ${ratio(stats.direct.median, stats.cached.median)} slower than a cache hit (median of ${RUNS} runs × ${count(USERS)} reads); ${target(measured, TARGET)}`);
 }
