@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueToken } from '../../../packages/api/src/features/auth/one-time-token.ts';
 import { post, startTestServer, STRONG_PASSWORD, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
 
 /**
@@ -120,6 +121,21 @@ describe('session hint cookie', () => {
     const hintOnly = await cookiePost('auth.refresh', 'bastion_session=1');
     expect(hintOnly.status).toBe(401);
     expect(isCleared(setCookies(hintOnly.headers).get('bastion_session'))).toBe(true);
+  });
+
+  it("is cleared by a password reset that ends this browser's own session, and only then", async () => {
+    const own = await cookieLogin();
+    const other = await cookieLogin();
+    const resetWith = async (cookie: string) => {
+      const token = await issueToken(server.deps.db, own.userId, 'reset_password', 3600);
+      const reset = await cookiePost('auth.resetPassword', cookie, { token, newPassword: `${STRONG_PASSWORD}-${Math.random()}` });
+      expect(reset.status).toBe(200);
+      return setCookies(reset.headers);
+    };
+    const cookies = await resetWith(own.cookieHeader);
+    for (const name of ['bastion_session', 'bastion_at', 'bastion_rt']) expect(isCleared(cookies.get(name)), name).toBe(true);
+    // Another account signed in in this browser keeps its session and its cookies.
+    expect((await resetWith(other.cookieHeader)).has('bastion_session')).toBe(false);
   });
 
   it('grants nothing: the hint alone does not authenticate', async () => {
