@@ -10,11 +10,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '@bastion/db/embedded';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { walkAssistant } from './e2e/assistant.ts';
 import { walkContacts } from './e2e/contacts.ts';
 import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 import { walkAccountSecurity } from './e2e/account-security.ts';
+import { watchApiRejections, type ApiRejections } from './e2e/api-rejections.ts';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
@@ -92,12 +93,7 @@ async function stopServer(child: ChildProcess) {
   clearTimeout(timer);
 }
 
-/** The anonymous session check answers 401 (and so does a wrong password): Chromium logs those, and they are expected. */
-function isExpectedApiRejection(text: string, url: string | undefined) {
-  return /Failed to load resource: the server responded with a status of 4\d\d/.test(text) && url !== undefined && new URL(url).pathname.startsWith('/trpc/');
-}
-
-async function walk(page: Page, baseUrl: string) {
+async function walk(page: Page, baseUrl: string, api: ApiRejections) {
   const email = `e2e-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
   const password = `Correct horse ${randomBytes(6).toString('hex')} battery`;
   const emailField = () => page.getByLabel('Email', { exact: true });
@@ -111,6 +107,25 @@ async function walk(page: Page, baseUrl: string) {
     assert(!/<script(?![^>]*\ssrc=)[^>]*>/i.test(html), 'index.html has an inline script, which the CSP blocks');
     assert(!/<style|\sstyle=/i.test(html), 'index.html has inline styles, which the CSP blocks');
     await page.getByRole('heading', { level: 1, name: /your account, secured/i }).waitFor();
+  });
+
+  await step('a signed-out visit to / and /sign-in asks nothing about the session (no auth.me, no auth.refresh, no 401)', async () => {
+    const answers: string[] = [];
+    const record = (response: Response) => {
+      if (new URL(response.url()).pathname.startsWith('/trpc/')) answers.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    };
+    page.on('response', record);
+    try {
+      for (const pathname of ['/', '/sign-in']) {
+        await page.goto(`${baseUrl}${pathname}`, { waitUntil: 'networkidle' });
+        await page.getByRole('heading', { level: 1 }).waitFor();
+      }
+    } finally {
+      page.off('response', record);
+    }
+    const sessionChecks = answers.filter((answer) => /auth\.(me|refresh)|^401 /.test(answer));
+    assert(sessionChecks.length === 0, `a signed-out visit sent: ${sessionChecks.join(', ')}`);
+    await page.goto(baseUrl);
   });
 
   await step('sign up leads to sign-in with a notice and the email filled in', async () => {
@@ -133,14 +148,22 @@ async function walk(page: Page, baseUrl: string) {
     assert(shown === email, `account shows "${shown}", expected "${email}"`);
   });
 
-  await step('session cookies are Secure, httpOnly, SameSite=Strict and __Host- prefixed', async () => {
+  await step('session cookies are Secure, httpOnly, SameSite=Strict and __Host- prefixed; only the value-less hint is readable', async () => {
     const cookies = await page.context().cookies(baseUrl);
-    for (const name of ['__Host-bastion_at', '__Host-bastion_rt']) {
+    const find = (name: string) => {
       const cookie = cookies.find((candidate) => candidate.name === name);
       assert(cookie, `cookie ${name} was not stored (have: ${cookies.map((c) => c.name).join(', ') || 'none'})`);
+      return cookie;
+    };
+    for (const name of ['__Host-bastion_at', '__Host-bastion_rt']) {
+      const cookie = find(name);
       assert(cookie.secure && cookie.httpOnly && cookie.sameSite === 'Strict' && cookie.path === '/', `cookie ${name} has weak attributes: ${JSON.stringify(cookie)}`);
     }
-    assert((await page.evaluate('document.cookie')) === '', 'tokens are readable from JavaScript');
+    const hint = find('__Host-bastion_session');
+    assert(hint.secure && !hint.httpOnly && hint.sameSite === 'Strict' && hint.path === '/', `the session hint has wrong attributes: ${JSON.stringify(hint)}`);
+    assert(Math.abs(hint.expires - find('__Host-bastion_rt').expires) <= 5, 'the session hint does not expire with the refresh cookie');
+    const readable = String(await page.evaluate('document.cookie'));
+    assert(readable === '__Host-bastion_session=1', `JavaScript reads more than the session hint: "${readable}"`);
   });
 
   await step('the session survives a reload', async () => {
@@ -150,8 +173,11 @@ async function walk(page: Page, baseUrl: string) {
 
   await step('an expired access token is refreshed transparently', async () => {
     await page.context().clearCookies({ name: '__Host-bastion_at' });
-    await page.reload();
-    await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
+    // The hint says a session exists, so the page asks; the expired access token answers 401 once.
+    await api.expecting(401, ['auth.me'], async () => {
+      await page.reload();
+      await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
+    });
     const cookies = await page.context().cookies(baseUrl);
     assert(cookies.some((cookie) => cookie.name === '__Host-bastion_at'), 'no new access cookie after the refresh');
   });
@@ -164,12 +190,14 @@ async function walk(page: Page, baseUrl: string) {
     await page.setViewportSize(WIDE);
   });
 
-  await walkContacts(page, baseUrl);
+  await walkContacts(page, baseUrl, api);
 
   await step('sign out lands on sign-in, and the account is then out of reach', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${baseUrl}/sign-in`);
     await page.getByRole('status').filter({ hasText: 'You have signed out' }).waitFor();
+    const cookies = await page.context().cookies(baseUrl);
+    assert(cookies.length === 0, `cookies left after signing out: ${cookies.map((c) => c.name).join(', ')}`);
     await page.goto(`${baseUrl}/account`);
     await page.waitForURL(`${baseUrl}/sign-in`);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
@@ -192,9 +220,11 @@ async function walk(page: Page, baseUrl: string) {
     await page.goto(`${baseUrl}/sign-in`);
     await emailField().fill(email);
     await passwordField().fill(`${password}-wrong`);
-    await passwordField().press('Enter');
-    const alert = page.locator('form').getByRole('alert');
-    await alert.filter({ hasText: 'The email or password is incorrect.' }).waitFor();
+    await api.expecting(401, ['auth.login'], async () => {
+      await passwordField().press('Enter');
+      const alert = page.locator('form').getByRole('alert');
+      await alert.filter({ hasText: 'The email or password is incorrect.' }).waitFor();
+    });
     assert(page.url() === `${baseUrl}/sign-in`, `left the sign-in page for ${page.url()}`);
   });
 
@@ -202,8 +232,10 @@ async function walk(page: Page, baseUrl: string) {
     await page.goto(`${baseUrl}/sign-up`);
     await emailField().fill(email);
     await passwordField().fill(password);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.locator('input[name="email"][aria-invalid="true"]').waitFor();
+    await api.expecting(409, ['auth.register'], async () => {
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.locator('input[name="email"][aria-invalid="true"]').waitFor();
+    });
     const describedBy = (await emailField().getAttribute('aria-describedby')) ?? '';
     const errorId = describedBy.split(' ')[0] ?? '';
     const message = await page.locator(`[id="${errorId}"]`).textContent();
@@ -247,18 +279,20 @@ async function main(): Promise<number> {
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       });
       const page = await browser.newPage({ viewport: WIDE });
+      const api = watchApiRejections(page);
       page.on('pageerror', (error) => browserErrors.push(`page error: ${error.message}`));
       page.on('console', (message) => {
-        if (message.type() !== 'error' || isExpectedApiRejection(message.text(), message.location().url)) return;
+        if (message.type() !== 'error' || api.consoleError(message.text(), message.location().url)) return;
         browserErrors.push(`console error: ${message.text()} (${message.location().url || 'no url'})`);
       });
-      await walk(page, server.baseUrl);
+      await walk(page, server.baseUrl, api);
       await walkAssistant(page, server.baseUrl, server.databaseUrl());
       resume(); // each walk and the error check below are independent of how far the previous got
       await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
       resume();
-      await step('no console errors or page errors (CSP violations included)', async () => {
-        assert(browserErrors.length === 0, browserErrors.join('\n'));
+      await step('no console errors, page errors (CSP violations included) or unexpected API rejections', async () => {
+        const errors = [...browserErrors, ...api.errors()];
+        assert(errors.length === 0, errors.join('\n'));
       });
     }
   } finally {

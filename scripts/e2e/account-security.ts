@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
+import { watchApiRejections } from './api-rejections.ts';
 
 interface Harness {
   browser: Browser;
@@ -40,11 +41,11 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
   const baseUrl = dev.baseUrl;
   const page = await browser.newPage({ viewport: harness.viewports.WIDE });
   const errors: string[] = [];
+  // No step here expects an API rejection: any 4xx (a needless session check included) fails the walk.
+  const api = watchApiRejections(page);
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    const url = message.location().url;
-    const expected = /status of 4\d\d/.test(message.text()) && url !== undefined && new URL(url).pathname.startsWith('/trpc/');
-    if (message.type() === 'error' && !expected) errors.push(`console error: ${message.text()}`);
+    if (message.type() === 'error' && !api.consoleError(message.text(), message.location().url)) errors.push(`console error: ${message.text()}`);
   });
 
   const email = `e2e-2fa-${randomBytes(4).toString('hex')}@example.com`;
@@ -161,8 +162,9 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await page.waitForURL(`${baseUrl}/account`);
     });
 
-    await step('account security pages: no console or page errors', async () => {
-      assert(errors.length === 0, errors.join('\n'));
+    await step('account security pages: no console errors, page errors or API rejections', async () => {
+      const all = [...errors, ...api.errors()];
+      assert(all.length === 0, all.join('\n'));
     });
   } finally {
     await page.close();

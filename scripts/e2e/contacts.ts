@@ -1,8 +1,9 @@
 import type { Page } from 'playwright-core';
+import type { ApiRejections } from './api-rejections.ts';
 import { assert, assertNoHorizontalOverflow, NARROW, screenshot, step, WIDE } from './harness.ts';
 
 /** Contacts: create, duplicate email, CSV import report, debounced search, tag filter, infinite scroll, edit, delete. */
-export async function walkContacts(page: Page, baseUrl: string) {
+export async function walkContacts(page: Page, baseUrl: string, api: ApiRejections) {
   const rows = () => page.getByRole('list', { name: 'Contacts' }).locator(':scope > li');
   const dialog = () => page.getByRole('dialog');
   // Polled from here: the CSP forbids the string evaluation page.waitForFunction uses.
@@ -37,8 +38,10 @@ export async function walkContacts(page: Page, baseUrl: string) {
     await page.getByRole('button', { name: 'New contact' }).first().click();
     await dialog().getByLabel('Name').fill('Grace again');
     await dialog().getByLabel('Email').fill('GRACE@navy.example');
-    await dialog().getByRole('button', { name: 'Add contact' }).click();
-    await dialog().locator('input[name="email"][aria-invalid="true"]').waitFor();
+    await api.expecting(409, ['contacts.create'], async () => {
+      await dialog().getByRole('button', { name: 'Add contact' }).click();
+      await dialog().locator('input[name="email"][aria-invalid="true"]').waitFor();
+    });
     const describedBy = (await dialog().getByLabel('Email').getAttribute('aria-describedby')) ?? '';
     const message = await page.locator(`[id="${describedBy.split(' ')[0]}"]`).textContent();
     assert(message?.includes('already have a contact'), `the email field says "${message}"`);

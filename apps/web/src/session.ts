@@ -2,24 +2,20 @@ import type { RouterOutputs } from '@bastion/api';
 import { useQueryClient } from '@tanstack/react-query';
 import { isUnauthorized } from './lib/api-error.ts';
 import { navigate } from './lib/router.tsx';
+import { sessionMayExist } from './lib/session-hint.ts';
+import { sessionState, type SessionState } from './lib/session-state.ts';
 import { trpc } from './trpc.ts';
 
 export type User = RouterOutputs['auth']['me']['user'];
 
-export type Session =
-  | { status: 'loading' }
-  | { status: 'signed-in'; user: User }
-  | { status: 'signed-out' }
-  | { status: 'error'; retry: () => void; retrying: boolean };
+export type Session = SessionState<User>;
 
-/** Who is signed in, from `auth.me`. An UNAUTHORIZED answer (after the link's one refresh) means signed out. */
+/** Who is signed in. Without the session hint cookie nobody is, and `auth.me` is not even asked. */
 export function useSession(): Session {
+  const hinted = sessionMayExist();
   // Every page reads the session; a known "signed out" must not be re-asked each time one mounts.
-  const me = trpc.auth.me.useQuery(undefined, { retryOnMount: false });
-  if (isUnauthorized(me.error)) return { status: 'signed-out' };
-  if (me.data) return { status: 'signed-in', user: me.data.user };
-  if (me.error) return { status: 'error', retry: () => void me.refetch(), retrying: me.isFetching };
-  return { status: 'loading' };
+  const me = trpc.auth.me.useQuery(undefined, { retryOnMount: false, enabled: hinted });
+  return sessionState(hinted, me);
 }
 
 export function useSignOut() {

@@ -4,11 +4,12 @@ import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from
 import { createTRPCReact } from '@trpc/react-query';
 import { isClientError } from './lib/api-error.ts';
 import { refreshOnUnauthorizedLink } from './lib/refresh-link.ts';
+import { sessionMayExist } from './lib/session-hint.ts';
 import { singleFlight } from './lib/single-flight.ts';
 
 export const trpc = createTRPCReact<AppRouter>();
 
-/** Tokens live in httpOnly cookies: every request must carry them, and JS never reads them. */
+/** Tokens live in httpOnly cookies: every request must carry them, and JS never reads them (only the session hint). */
 function transport() {
   return httpBatchLink<AppRouter>({
     url: '/trpc',
@@ -26,7 +27,7 @@ export const refreshSession = singleFlight(() => refreshClient.auth.refresh.muta
 export function createApiClient() {
   return trpc.createClient({
     links: [
-      refreshOnUnauthorizedLink(refreshSession),
+      refreshOnUnauthorizedLink(refreshSession, sessionMayExist),
       // Subscriptions (the assistant's streamed replies) arrive as server-sent events, same origin, with the cookies.
       splitLink({
         condition: (op) => op.type === 'subscription',

@@ -17,9 +17,9 @@ function operation(path: string): Operation {
 }
 
 /** Runs one operation through the link against a fake transport that answers from `responses` in turn. */
-function run(path: string, responses: Array<'ok' | 'UNAUTHORIZED' | 'FORBIDDEN'>, refreshSession: () => Promise<unknown>) {
+function run(path: string, responses: Array<'ok' | 'UNAUTHORIZED' | 'FORBIDDEN'>, refreshSession: () => Promise<unknown>, sessionMayExist = () => true) {
   let sent = 0;
-  const link = refreshOnUnauthorizedLink(refreshSession)({} as never);
+  const link = refreshOnUnauthorizedLink(refreshSession, sessionMayExist)({} as never);
   const result = new Promise<Envelope>((resolve, reject) => {
     link({
       op: operation(path),
@@ -66,6 +66,14 @@ describe('refreshOnUnauthorizedLink', () => {
     const call = run(path, ['UNAUTHORIZED', 'ok'], async () => refreshes++);
     await expect(call.result).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     expect(refreshes).toBe(0);
+  });
+
+  it('does not refresh when the session hint is gone: there is no session to renew', async () => {
+    let refreshes = 0;
+    const call = run('auth.me', ['UNAUTHORIZED', 'ok'], async () => refreshes++, () => false);
+    await expect(call.result).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    expect(refreshes).toBe(0);
+    expect(call.sent()).toBe(1);
   });
 
   it('leaves other errors alone', async () => {

@@ -8,10 +8,11 @@ const NEVER_RETRIED = new Set(['auth.login', 'auth.register', 'auth.refresh']);
 /**
  * When an operation fails with UNAUTHORIZED (the short-lived access cookie expired), renews the
  * session once and replays the operation once. `refreshSession` must be single-flight so a burst
- * of expired requests shares one refresh. If the refresh fails, the original UNAUTHORIZED error is
- * passed on, which the app reads as "signed out".
+ * of expired requests shares one refresh. If the refresh fails, or `sessionMayExist` says there is
+ * no session to renew (no session hint cookie), the original UNAUTHORIZED error is passed on, which
+ * the app reads as "signed out".
  */
-export function refreshOnUnauthorizedLink(refreshSession: () => Promise<unknown>): TRPCLink<AppRouter> {
+export function refreshOnUnauthorizedLink(refreshSession: () => Promise<unknown>, sessionMayExist: () => boolean): TRPCLink<AppRouter> {
   return () =>
     ({ op, next }) =>
       observable((observer) => {
@@ -23,7 +24,7 @@ export function refreshOnUnauthorizedLink(refreshSession: () => Promise<unknown>
             next: (result) => observer.next(result),
             complete: () => observer.complete(),
             error: (error) => {
-              if (isRetry || NEVER_RETRIED.has(op.path) || error.data?.code !== 'UNAUTHORIZED') {
+              if (isRetry || NEVER_RETRIED.has(op.path) || error.data?.code !== 'UNAUTHORIZED' || !sessionMayExist()) {
                 observer.error(error);
                 return;
               }

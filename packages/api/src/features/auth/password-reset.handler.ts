@@ -5,6 +5,7 @@ import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { queueMail } from '../mail/send-mail.job.ts';
 import { recordSecurityEvent } from '../security/events.ts';
+import { cookieSessionId } from './cookie-session.ts';
 import { unlockAccount } from './lockout.ts';
 import { consumeToken, issueToken, voidTokens } from './one-time-token.ts';
 import { hashPassword, passwordResemblesEmail } from './password.ts';
@@ -12,6 +13,7 @@ import type { requestPasswordResetInput, resetPasswordInput } from './password-r
 import { revokeUserSessions } from './session.service.ts';
 import { announceRevokedSessions } from './session-revocation.ts';
 import { enforceLimit } from './throttle.ts';
+import { clearTokenCookies } from './token-cookies.ts';
 
 const RESET_TTL_SECONDS = 3600;
 const REQUESTS_PER_HOUR = 3;
@@ -63,6 +65,9 @@ export async function resetPasswordHandler({ ctx, input }: { ctx: Context; input
     return { user: found, revoked: await revokeUserSessions(tx, found.id, 'password_reset') };
   });
   await announceRevokedSessions(ctx, revoked);
+  // This browser's own session ended with the others: its cookies (and the session hint) go too.
+  const own = await cookieSessionId(ctx);
+  if (own && revoked.includes(own)) clearTokenCookies(ctx.cookies, ctx.config.auth);
   await unlockAccount(ctx, user.email);
   await recordSecurityEvent(ctx, 'password_reset', user.id, { revokedSessions: revoked.length });
   await queueMail(ctx.jobs, user.email, { template: 'password_changed' });

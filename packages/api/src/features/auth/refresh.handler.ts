@@ -9,8 +9,9 @@ import { clearTokenCookies, cookieNames } from './token-cookies.ts';
 export async function refreshHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof refreshInput> }): Promise<z.infer<typeof refreshOutput>> {
   const fromBody = input?.refreshToken;
   const presented = fromBody ?? ctx.cookies.get(cookieNames(ctx.config.auth).refresh);
-  if (!presented) throw new AppError('UNAUTHORIZED', 'invalid_refresh_token', 'Your session has ended. Sign in again.');
   try {
+    // Without a refresh cookie, any left-over access cookie or session hint is cleared too.
+    if (!presented) throw new AppError('UNAUTHORIZED', 'invalid_refresh_token', 'Your session has ended. Sign in again.');
     const tokens = await rotateRefreshToken(ctx, presented);
     return deliverTokens(ctx, tokens, fromBody ? 'body' : 'cookie');
   } catch (error) {
