@@ -46,6 +46,22 @@ export async function walkAssistant(page: Page, baseUrl: string, databaseUrl: st
     await log.getByTestId('message-assistant').filter({ hasText: 'You said: "Hello from the browser"' }).waitFor();
     await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'Hello from the browser', exact: true }).waitFor();
     await page.getByTestId('assistant-quota').filter({ hasText: '9 requests left this minute' }).waitFor();
+    const input = JSON.parse(new URL(request.url()).searchParams.get('input') ?? '{}') as { requestId?: string };
+    assert(/^[0-9a-f-]{36}$/.test(input.requestId ?? ''), 'the message was sent without a request id');
+    // A reconnecting EventSource re-sends the same URL: it gets the stored reply and is not charged again.
+    const tokens = async () => {
+      const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+      try {
+        const [row] = await sql<{ tokens: number }[]>`select t.tokens from assistant_token_usage t join users u on u.id = t.user_id where u.email = ${email}`;
+        return row?.tokens;
+      } finally {
+        await sql.end();
+      }
+    };
+    const charged = await tokens();
+    const replay = await page.evaluate(async (url) => (await fetch(url, { headers: { accept: 'text/event-stream' } })).text(), request.url());
+    assert(replay.includes('"type":"done"') && replay.includes('You said: \\"Hello from the browser\\"'), 'the replayed stream did not end with the stored reply');
+    assert(charged !== undefined && (await tokens()) === charged, 'the replayed stream was charged again');
   });
 
   await step('assistant: screenshots; no horizontal overflow at 360 px', async () => {

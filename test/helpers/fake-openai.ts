@@ -11,7 +11,8 @@ export const UPSTREAM_SECRET = 'upstream-secret-body-do-not-leak';
  * `test/normal` answers (`stream: true` as SSE), `test/slow` answers after 5 s, `test/429` and
  * `test/500` always fail, `test/flaky` fails twice per distinct last message then answers,
  * `test/malformed` returns a broken body, `test/stream-broken` sends a broken stream chunk,
- * `test/stream-slow` sends its first chunk and then nothing for 5 s.
+ * `test/stream-slow` sends its first chunk and then nothing for 5 s, `test/stream-paced` pauses
+ * 100 ms after its first chunk and then completes.
  */
 export interface FakeOpenAi {
   baseUrl: string;
@@ -76,9 +77,10 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   async function stream(res: ServerResponse, reply: string, model: string) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (data: unknown) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
-    for (const piece of reply.match(/\S+\s*/g) ?? []) {
+    for (const [index, piece] of (reply.match(/\S+\s*/g) ?? []).entries()) {
       send({ choices: [{ index: 0, delta: { content: piece } }] });
       if (model === 'test/stream-slow') await new Promise((resolve) => setTimeout(resolve, 5_000));
+      if (model === 'test/stream-paced' && index === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     if (model === 'test/stream-broken') {
       send('{"choices": [ broken');

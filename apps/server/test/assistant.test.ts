@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorDataOf } from '@bastion/client';
 import { startFakeOpenAi, TEST_AI_API_KEY, UPSTREAM_SECRET, type FakeOpenAi } from '../../../test/helpers/fake-openai.ts';
@@ -13,7 +14,7 @@ beforeAll(async () => {
     AI_PROVIDER: 'openai',
     AI_BASE_URL: upstream.baseUrl,
     AI_API_KEY: TEST_AI_API_KEY,
-    AI_MODELS: 'test/normal,test/slow,test/429,test/500,test/malformed,test/stream-broken,test/stream-slow',
+    AI_MODELS: 'test/normal,test/slow,test/429,test/500,test/malformed,test/stream-broken,test/stream-slow,test/stream-paced',
     AI_TIMEOUT_MS: '300',
     AI_MAX_RETRIES: '1',
     AI_RETRY_BASE_MS: '5',
@@ -101,7 +102,7 @@ describe('validation', () => {
 describe('chat and conversations', () => {
   it('answers, persists the conversation, continues it with its history, and scopes it to its owner', async () => {
     const { client } = await signIn({ verified: true });
-    expect(await client.assistant.models.query()).toEqual({ models: ['test/normal', 'test/slow', 'test/429', 'test/500', 'test/malformed', 'test/stream-broken', 'test/stream-slow'], provider: 'openai' });
+    expect(await client.assistant.models.query()).toEqual({ models: ['test/normal', 'test/slow', 'test/429', 'test/500', 'test/malformed', 'test/stream-broken', 'test/stream-slow', 'test/stream-paced'], provider: 'openai' });
     const first = await client.assistant.chat.mutate(ask('first question'));
     expect(first).toMatchObject({ message: { role: 'assistant', content: 'Echo (1 messages): first question' }, usage: { promptTokens: 10, completionTokens: 5 } });
     const second = await client.assistant.chat.mutate({ ...ask('second question'), conversationId: first.conversationId });
@@ -258,5 +259,116 @@ describe('the per-user request limit', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('request ids (idempotent replays)', () => {
+  const upstreamCalls = (model = 'test/normal') => upstream.requests.get(model) ?? 0;
+  const tokensOfUser = async (userId: string) => (await server.deps.sql<{ tokens: number }[]>`select tokens from assistant_token_usage where user_id = ${userId}`)[0]?.tokens ?? 0;
+
+  it('answers a replayed chat from the stored reply without an upstream call or a second charge, and refuses another input under the same id', async () => {
+    const { client, userId } = await signIn({ verified: true });
+    const input = { ...ask('only once'), requestId: randomUUID() };
+    const before = upstreamCalls();
+    const first = await client.assistant.chat.mutate(input);
+    expect(await client.assistant.chat.mutate(input)).toEqual(first);
+    expect(await client.assistant.chat.mutate(input)).toEqual(first);
+    expect(upstreamCalls()).toBe(before + 1);
+    expect(await tokensOfUser(userId)).toBe(15);
+    expect((await client.assistant.conversations.get.query({ id: first.conversationId })).conversation.messages).toHaveLength(2);
+    expect(await sanitizedFailureOf(client.assistant.chat.mutate({ ...input, messages: [{ role: 'user', content: 'something else' }] }))).toMatchObject({ code: 'BAD_REQUEST', reason: 'request_id_reused' });
+    expect(upstreamCalls()).toBe(before + 1);
+    // Without a request id nothing changes: every call is a new one.
+    await client.assistant.chat.mutate(ask('only once'));
+    expect(upstreamCalls()).toBe(before + 2);
+  });
+
+  it('makes one upstream call and one charge of 10 concurrent chats with one request id', async () => {
+    const { client, userId } = await signIn({ verified: true });
+    const input = { ...ask('all at once'), requestId: randomUUID() };
+    const before = upstreamCalls();
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => client.assistant.chat.mutate(input)));
+    const answers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(answers.length).toBeGreaterThan(0);
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    for (const r of results) if (r.status === 'rejected') expect(errorDataOf(r.reason)).toMatchObject({ code: 'CONFLICT', reason: 'request_in_progress' });
+    expect(upstreamCalls()).toBe(before + 1);
+    expect(await tokensOfUser(userId)).toBe(15);
+    expect((await client.assistant.conversations.list.query()).conversations).toHaveLength(1);
+  });
+
+  it('makes one upstream call of 10 concurrent streams with one request id, each ending with the same reply', async () => {
+    const { accessToken, userId } = await signIn({ verified: true });
+    const input = { ...ask('stream at once'), requestId: randomUUID() };
+    const before = upstreamCalls();
+    const streams = await Promise.all(Array.from({ length: 10 }, () => subscribe(accessToken, input)));
+    for (const stream of streams) {
+      expect(stream.error).toBeUndefined();
+      expect(stream.messages.at(-1)).toMatchObject({ type: 'done', message: { content: 'Echo (1 messages): stream at once' } });
+      expect(stream.messages.filter((m) => m.type === 'delta').map((m) => m.content).join('')).toBe('Echo (1 messages): stream at once');
+    }
+    expect(upstreamCalls()).toBe(before + 1);
+    expect(await tokensOfUser(userId)).toBe(15);
+  });
+
+  it('finishes a stream cut midway without the client, and answers the reconnect with the stored reply as one delta plus done', async () => {
+    const { accessToken, userId } = await signIn({ verified: true });
+    const input = { ...ask('cut me off', 'test/stream-paced'), requestId: randomUUID() };
+    const before = upstreamCalls('test/stream-paced');
+    const abort = new AbortController();
+    const response = await fetch(`${server.url}/trpc/assistant.chatStream?input=${encodeURIComponent(JSON.stringify(input))}`, {
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let received = '';
+    while (!received.includes('"type":"delta"')) received += new TextDecoder().decode((await reader.read()).value);
+    // The upstream pauses after its first chunk: the connection drops in the middle of the reply.
+    expect(received).not.toContain('"type":"done"');
+    abort.abort();
+
+    const resumed = await subscribe(accessToken, input);
+    const reply = 'Echo (1 messages): cut me off';
+    expect(resumed.error).toBeUndefined();
+    expect(resumed.messages).toEqual([
+      { type: 'delta', content: reply },
+      expect.objectContaining({ type: 'done', message: { role: 'assistant', content: reply }, usage: { promptTokens: 10, completionTokens: 5 } }),
+    ]);
+    expect(upstreamCalls('test/stream-paced')).toBe(before + 1);
+    expect(await tokensOfUser(userId)).toBe(15);
+    const { conversations } = await server.client({ accessToken }).assistant.conversations.list.query();
+    expect(conversations.map((c) => c.id)).toEqual([resumed.messages.at(-1)?.conversationId]);
+  });
+
+  it('scopes a request id to its owner: another user with the same id gets a call and a charge of their own', async () => {
+    const owner = await signIn({ verified: true });
+    const other = await signIn({ verified: true });
+    const input = { ...ask('mine'), requestId: randomUUID() };
+    const before = upstreamCalls();
+    const mine = await owner.client.assistant.chat.mutate(input);
+    const theirs = await other.client.assistant.chat.mutate(input);
+    expect(theirs.conversationId).not.toBe(mine.conversationId);
+    expect(upstreamCalls()).toBe(before + 2);
+    expect([await tokensOfUser(owner.userId), await tokensOfUser(other.userId)]).toEqual([15, 15]);
+    // Each replay gets its own owner's answer.
+    expect(await owner.client.assistant.chat.mutate(input)).toEqual(mine);
+    expect(await other.client.assistant.chat.mutate(input)).toEqual(theirs);
+    expect(upstreamCalls()).toBe(before + 2);
+    // Someone else's id with another input is not "reused": it is a new request of this user.
+    const third = await signIn({ verified: true });
+    const stream = await subscribe(third.accessToken, { ...input, messages: [{ role: 'user', content: 'not mine' }] });
+    expect(stream.error).toBeUndefined();
+    expect(stream.messages.at(-1)).toMatchObject({ type: 'done', message: { content: 'Echo (1 messages): not mine' } });
+    expect((await sanitizedFailureOf(other.client.assistant.conversations.get.query({ id: mine.conversationId })))?.code).toBe('NOT_FOUND');
+  });
+
+  it('gives the request id of a failed call back, so the same message can be retried', async () => {
+    const { client, userId } = await signIn({ verified: true });
+    const input = { ...ask('fail then retry', 'test/500'), requestId: randomUUID() };
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate(input)))?.reason).toBe('assistant_upstream_error');
+    const before = upstreamCalls('test/500');
+    expect((await sanitizedFailureOf(client.assistant.chat.mutate(input)))?.reason).toBe('assistant_upstream_error');
+    expect(upstreamCalls('test/500')).toBeGreaterThan(before);
+    expect(await tokensOfUser(userId)).toBe(0);
   });
 });

@@ -86,7 +86,8 @@ function Assistant() {
     setDraft('');
     setStreaming('');
     subscription.current = utils.client.assistant.chatStream.subscribe(
-      { model, messages: [{ role: 'user', content }], conversationId: conversationId ?? undefined },
+      // One id per user message: a reconnecting EventSource replays it without a second charge.
+      { model, messages: [{ role: 'user', content }], conversationId: conversationId ?? undefined, requestId: crypto.randomUUID() },
       {
         onData: (data) => {
           if (data.type === 'delta') {

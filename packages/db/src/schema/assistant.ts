@@ -51,3 +51,29 @@ export const assistantTokenUsage = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.day] }), check('assistant_token_usage_tokens', sql`${t.tokens} >= 0`)],
 );
+
+/**
+ * One client request to `assistant.chat` / `assistant.chatStream`, keyed by the client's request
+ * id per owner: claimed before the upstream call, completed with the stored reply, so a replay is
+ * answered without calling the upstream or charging the budget again. The reply is kept here (not
+ * only as a message) so a replay still answers after its conversation was deleted.
+ */
+export const assistantRequests = pgTable(
+  'assistant_requests',
+  {
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    requestId: uuid('request_id').notNull(),
+    /** sha256 of the request's input: a replay with another input is refused. */
+    inputHash: text('input_hash').notNull(),
+    /** Set together when the call completed; null while it is in progress. */
+    conversationId: uuid('conversation_id'),
+    reply: text('reply'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.ownerId, t.requestId] })],
+);

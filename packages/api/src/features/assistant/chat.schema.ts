@@ -17,6 +17,11 @@ export const chatInput = z.object({
   maxTokens: z.number().int().min(1).max(4000).optional(),
   /** Continue this conversation: its stored messages come before `messages`. */
   conversationId: z.uuid().optional(),
+  /**
+   * Client-generated, one per user message: a replay with the same id (a retry, a reconnecting
+   * EventSource) gets the first call's answer instead of a second upstream call and charge.
+   */
+  requestId: z.uuid().optional(),
 });
 
 export const tokenUsage = z.object({ promptTokens: z.number().int().nonnegative(), completionTokens: z.number().int().nonnegative() });

@@ -1,9 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { AuthState } from '../auth/guards.ts';
 import type { ChatInput, ChatOutput, ChatStreamEvent } from './chat.schema.ts';
 import { MAX_CONTEXT_MESSAGES, recentMessages, saveExchange } from './conversations.service.ts';
+import { detached } from './detached.ts';
 import { UpstreamError, type ChatMessage, type ChatRequest, type TokenUsage } from './provider.ts';
+import { claimRequest, inputHash, releaseRequest, requestInProgress } from './request-ids.ts';
 import { reconcileTokens, reserveTokens, type Reservation } from './token-budget.ts';
 import { estimatePromptTokens, estimateTextTokens } from './tokens.ts';
 
@@ -85,7 +88,7 @@ function trackCall(ctx: AssistantContext, prepared: Prepared, mode: 'chat' | 'st
   };
 }
 
-export async function chat(ctx: AssistantContext, input: ChatInput, signal?: AbortSignal): Promise<ChatOutput> {
+async function callChat(ctx: AssistantContext, input: ChatInput, signal?: AbortSignal): Promise<ChatOutput> {
   const prepared = await prepare(ctx, input);
   const call = trackCall(ctx, prepared, 'chat');
   let reply: string;
@@ -100,15 +103,11 @@ export async function chat(ctx: AssistantContext, input: ChatInput, signal?: Abo
   } finally {
     await call.settle();
   }
-  const conversationId = await saveExchange(ctx, { ownerId: ctx.auth.userId, conversationId: input.conversationId, model: input.model, sent: input.messages, reply });
+  const conversationId = await saveExchange(ctx, { ownerId: ctx.auth.userId, conversationId: input.conversationId, model: input.model, sent: input.messages, reply, requestId: input.requestId, usage });
   return { conversationId, message: { role: 'assistant', content: reply }, usage };
 }
 
-/**
- * The same as `chat`, yielding the reply as it arrives. The budget is settled however the stream
- * ends, also when the client goes away midway (the generator is returned early).
- */
-export async function* chatStream(ctx: AssistantContext, input: ChatInput, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+async function* streamCall(ctx: AssistantContext, input: ChatInput, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
   const prepared = await prepare(ctx, input);
   const call = trackCall(ctx, prepared, 'stream');
   let reply = '';
@@ -130,6 +129,69 @@ export async function* chatStream(ctx: AssistantContext, input: ChatInput, signa
   } finally {
     await call.settle();
   }
-  const conversationId = await saveExchange(ctx, { ownerId: ctx.auth.userId, conversationId: input.conversationId, model: input.model, sent: input.messages, reply });
+  const conversationId = await saveExchange(ctx, { ownerId: ctx.auth.userId, conversationId: input.conversationId, model: input.model, sent: input.messages, reply, requestId: input.requestId, usage });
   yield { type: 'done', conversationId, message: { role: 'assistant', content: reply }, usage };
+}
+
+/** Runs the claimed call; if it fails, the request id is given back so the client can retry it. */
+async function* releasedOnFailure<T>(ctx: AssistantContext, requestId: string, run: () => AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* run();
+  } catch (error) {
+    await releaseRequest(ctx, ctx.auth.userId, requestId);
+    throw error;
+  }
+}
+
+/**
+ * With a `requestId`, the call is idempotent: the first call claims the id and runs to its end even
+ * if the client goes away (so a retry finds the answer); a replay returns the stored answer or,
+ * while the first call still runs, CONFLICT `request_in_progress`.
+ */
+export async function chat(ctx: AssistantContext, input: ChatInput, signal?: AbortSignal): Promise<ChatOutput> {
+  const { requestId } = input;
+  if (!requestId) return callChat(ctx, input, signal);
+  const claim = await claimRequest(ctx, ctx.auth.userId, requestId, inputHash(input));
+  if (claim === 'in_progress') throw requestInProgress();
+  if (claim !== 'claimed') return claim;
+  try {
+    return await callChat(ctx, input);
+  } catch (error) {
+    await releaseRequest(ctx, ctx.auth.userId, requestId);
+    throw error;
+  }
+}
+
+const REPLAY_POLL_MS = 100;
+
+/**
+ * The same as `chat`, yielding the reply as it arrives. The budget is settled however the stream
+ * ends, also when the client goes away midway (the generator is returned early).
+ *
+ * With a `requestId`, the first call claims it and runs to its end even if the connection drops;
+ * a replay (the EventSource reconnecting) waits up to the first call's worst-case duration for it
+ * to complete and then streams the stored reply as one delta plus done, without an upstream call.
+ */
+export async function* chatStream(ctx: AssistantContext, input: ChatInput, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
+  const { requestId } = input;
+  if (!requestId) {
+    yield* streamCall(ctx, input, signal);
+    return;
+  }
+  const hash = inputHash(input);
+  const { timeoutMs, maxRetries, retryBaseMs } = ctx.config.assistant;
+  const waitUntil = Date.now() + (timeoutMs + retryBaseMs * 2 ** maxRetries) * (maxRetries + 1);
+  let claim = await claimRequest(ctx, ctx.auth.userId, requestId, hash);
+  while (claim === 'in_progress' && Date.now() < waitUntil) {
+    await sleep(REPLAY_POLL_MS);
+    if (signal?.aborted) return;
+    claim = await claimRequest(ctx, ctx.auth.userId, requestId, hash);
+  }
+  if (claim === 'in_progress') throw requestInProgress();
+  if (claim === 'claimed') {
+    yield* detached(releasedOnFailure(ctx, requestId, () => streamCall(ctx, input)));
+    return;
+  }
+  yield { type: 'delta', content: claim.message.content };
+  yield { type: 'done', ...claim };
 }

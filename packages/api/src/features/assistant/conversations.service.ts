@@ -2,7 +2,8 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { schema, withTransaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import type { ChatMessage } from './provider.ts';
+import type { ChatMessage, TokenUsage } from './provider.ts';
+import { completeRequest } from './request-ids.ts';
 
 const { assistantConversations: conversations, assistantMessages: messages } = schema;
 
@@ -77,10 +78,13 @@ export async function deleteConversation(ctx: DbContext, ownerId: string, id: st
   if (deleted.length === 0) throw notFound();
 }
 
-/** Stores one exchange: the new messages and the reply, creating the conversation if needed. */
+/**
+ * Stores one exchange: the new messages and the reply, creating the conversation if needed, and
+ * completes the client's request id with it.
+ */
 export async function saveExchange(
   ctx: DbContext,
-  options: { ownerId: string; conversationId: string | undefined; model: string; sent: ChatMessage[]; reply: string },
+  options: { ownerId: string; conversationId: string | undefined; model: string; sent: ChatMessage[]; reply: string; requestId?: string; usage: TokenUsage },
 ): Promise<string> {
   return withTransaction(ctx.db, async (tx) => {
     let conversationId = options.conversationId;
@@ -108,6 +112,9 @@ export async function saveExchange(
       createdAt: new Date(base + i),
     }));
     await tx.insert(messages).values(rows);
+    if (options.requestId) {
+      await completeRequest(tx, { ownerId: options.ownerId, requestId: options.requestId, conversationId, reply: options.reply, usage: options.usage });
+    }
     return conversationId;
   });
 }
