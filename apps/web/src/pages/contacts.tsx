@@ -65,28 +65,8 @@ function Contacts() {
       </div>
 
       <div role="search" className="mb-4 grid gap-3 sm:grid-cols-3">
-        <label className="sm:col-span-2">
-          <span className="mb-1 block text-sm font-medium text-slate-800">Search</span>
-          <input
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            maxLength={100}
-            placeholder="Name, email or company"
-            className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:text-sm"
-          />
-        </label>
-        <label>
-          <span className="mb-1 block text-sm font-medium text-slate-800">Tag</span>
-          <input
-            type="search"
-            value={tag}
-            onChange={(event) => setTag(event.target.value)}
-            maxLength={40}
-            placeholder="e.g. customer"
-            className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:text-sm"
-          />
-        </label>
+        <FilterField label="Search" value={search} onChange={setSearch} maxLength={100} placeholder="Name, email or company" className="sm:col-span-2" />
+        <FilterField label="Tag" value={tag} onChange={setTag} maxLength={40} placeholder="e.g. customer" />
       </div>
 
       <div className="rounded-2xl bg-white shadow-sm ring-1 ring-slate-200">
@@ -191,5 +171,22 @@ function LoadMore({ loading, onLoad }: { loading: boolean; onLoad: () => void })
         Load more
       </Button>
     </div>
+  );
+}
+
+/** A labelled search box of the filter bar; filtering happens as the user types. */
+function FilterField(props: { label: string; value: string; onChange: (value: string) => void; maxLength: number; placeholder: string; className?: string }) {
+  return (
+    <label className={props.className}>
+      <span className="mb-1 block text-sm font-medium text-slate-800">{props.label}</span>
+      <input
+        type="search"
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+        maxLength={props.maxLength}
+        placeholder={props.placeholder}
+        className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:text-sm"
+      />
+    </label>
   );
 }
