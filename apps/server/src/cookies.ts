@@ -1,27 +1,16 @@
 import type { Request, Response } from 'express';
+import { parseCookie, type Cookies } from 'cookie';
 import type { CookieJar } from '@bastion/api';
 
-function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  if (!header) return cookies;
-  for (const part of header.split(';')) {
-    const separator = part.indexOf('=');
-    if (separator <= 0) continue;
-    const name = part.slice(0, separator).trim();
-    if (cookies.has(name)) continue; // the first (most specific) value wins, as in browsers
-    try {
-      cookies.set(name, decodeURIComponent(part.slice(separator + 1).trim()));
-    } catch {
-      // a malformed value is ignored rather than failing the request
-    }
-  }
-  return cookies;
+/** The `cookie` package keeps the first value of a repeated name (the most specific, as browsers send it). */
+function parseCookies(header: string | undefined): Cookies {
+  return header ? parseCookie(header) : {};
 }
 
 export function cookieJar(req: Request, res: Response): CookieJar {
   const cookies = parseCookies(req.headers.cookie);
   return {
-    get: (name) => cookies.get(name),
+    get: (name) => cookies[name],
     set: (name, value, options) =>
       res.cookie(name, value, {
         httpOnly: options.httpOnly,
@@ -37,5 +26,5 @@ export function cookieJar(req: Request, res: Response): CookieJar {
 
 export function hasCookie(req: Request, names: string[]): boolean {
   const cookies = parseCookies(req.headers.cookie);
-  return names.some((name) => cookies.has(name));
+  return names.some((name) => cookies[name] !== undefined);
 }
