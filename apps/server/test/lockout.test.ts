@@ -94,8 +94,26 @@ describe('lockout per account and address', () => {
     await server.deps.db
       .update(schema.authThrottle)
       .set({ lockedUntil: sql`now() - interval '1 second'` })
-      .where(eq(schema.authThrottle.key, `login:${email}|${ip}`));
+      .where(eq(schema.authThrottle.key, `login:${email}|ip:${ip}`));
     expect((await attempt(email, STRONG_PASSWORD, ip)).status).toBe(200);
+  });
+
+  it('counts every address of one IPv6 /64 as one client: rotating inside it buys no fresh guesses', async () => {
+    const { email } = await register();
+    const statuses = [];
+    for (let i = 1; i <= 12; i++) statuses.push((await attempt(email, 'wrong-password-123', `2001:db8:1:1::${i.toString(16)}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, ...Array(7).fill(429)]);
+    expect((await attempt(email, STRONG_PASSWORD, '2001:db8:1:1:ffff::1')).status).toBe(429);
+    // Another /64 is another client: the owner there is not locked out.
+    expect((await attempt(email, STRONG_PASSWORD, '2001:db8:1:2::1')).status).toBe(200);
+  });
+
+  it('counts an IPv4-mapped IPv6 address as its IPv4 address', async () => {
+    const { email } = await register();
+    const ip = newAddress();
+    for (let i = 0; i < 3; i++) expect((await attempt(email, 'wrong-password-123', ip)).status).toBe(401);
+    for (let i = 0; i < 2; i++) expect((await attempt(email, 'wrong-password-123', `::ffff:${ip}`)).status).toBe(401);
+    expect((await attempt(email, STRONG_PASSWORD, ip)).status).toBe(429);
   });
 
   it('counts unknown emails too, so a lockout reveals nothing about which accounts exist', async () => {
@@ -117,6 +135,19 @@ describe('daily cap per address', () => {
     expect(reasonOf(capped)).toBe('too_many_attempts_from_address');
     expect(Number(capped.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await attempt(email, STRONG_PASSWORD, newAddress())).status).toBe(200);
+  });
+});
+
+describe('daily cap per IPv6 network', () => {
+  it('counts a whole /56 together across its /64s', async () => {
+    for (let i = 0; i < 20; i++) {
+      const ip = `2001:db8:77:${(i % 200).toString(16)}::${(i + 1).toString(16)}`;
+      expect((await attempt(uniqueEmail('spray6'), 'wrong-password-123', ip)).status).toBe(401);
+    }
+    const { email } = await register();
+    const capped = await attempt(email, STRONG_PASSWORD, '2001:db8:77:ff::1');
+    expect(reasonOf(capped)).toBe('too_many_attempts_from_address');
+    expect((await attempt(email, STRONG_PASSWORD, '2001:db8:77:100::1')).status).toBe(200);
   });
 });
 

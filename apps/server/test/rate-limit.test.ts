@@ -53,6 +53,12 @@ describe('client IP', () => {
     }
   });
 
+  it('counts one IPv6 /64 as one client, so rotating addresses inside it gains nothing', async () => {
+    for (let i = 1; i <= 5; i++) expect((await login(behindProxy, { 'x-forwarded-for': `2001:db8:5:5::${i}` })).status).toBe(401);
+    expect((await login(behindProxy, { 'x-forwarded-for': '2001:db8:5:5:abcd::99' })).status).toBe(429);
+    expect((await login(behindProxy, { 'x-forwarded-for': '2001:db8:5:6::1' })).status).toBe(401);
+  });
+
   it('honours X-Forwarded-For from a trusted proxy (TRUST_PROXY=loopback)', async () => {
     for (let i = 0; i < 5; i++) expect((await login(behindProxy, { 'x-forwarded-for': '198.51.100.20' })).status).toBe(401);
     expect((await login(behindProxy, { 'x-forwarded-for': '198.51.100.20' })).status).toBe(429);

@@ -6,6 +6,7 @@ import { currentRequestId } from './request-scope.ts';
 import { authenticate, requireRole, requireVerifiedEmail } from './features/auth/guards.ts';
 import type { RateLimitPolicyName } from './config/rate-limit-policies.ts';
 import { enforceRateLimit } from './lib/rate-limit/enforce.ts';
+import { clientKey } from './lib/rate-limit/client-key.ts';
 
 export interface Meta {
   /** Shown in docs and checked by tests: who may call the procedure. */
@@ -38,11 +39,10 @@ const sanitizeErrors = t.middleware(async ({ next }) => {
   return error === result.error ? result : { ...result, error };
 });
 
-const clientKey = (ctx: Context) => ctx.request.ip ?? 'unknown';
 
 /** Every call counts against the global per-IP policy before anything else runs. */
 const base = t.procedure.use(sanitizeErrors).use(async ({ ctx, next }) => {
-  await enforceRateLimit(ctx, 'global', clientKey(ctx));
+  await enforceRateLimit(ctx, 'global', clientKey(ctx.request.ip));
   return next();
 });
 
@@ -57,7 +57,7 @@ const procedurePolicy = t.middleware(async ({ ctx, meta, next }) => {
   const policy = ctx.config.rateLimit.policies[name];
   const userId = (ctx as { auth?: { userId: string } }).auth?.userId;
   if (policy.key === 'user' && !userId) throw new Error(`per-user rate-limit policy ${name} on a public procedure`);
-  await enforceRateLimit(ctx, name, policy.key === 'user' ? `user:${userId}` : clientKey(ctx));
+  await enforceRateLimit(ctx, name, policy.key === 'user' ? `user:${userId}` : clientKey(ctx.request.ip));
   return next();
 });
 

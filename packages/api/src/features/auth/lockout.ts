@@ -1,14 +1,16 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { schema } from '@bastion/db';
 import type { Context } from '../../context.ts';
+import { clientKey } from '../../lib/rate-limit/client-key.ts';
 import { countInWindow, tooManyRequests, uncount } from './throttle.ts';
 
 const DAY_SECONDS = 86_400;
 /** Failures older than this no longer count as consecutive. */
 const FAILURE_MEMORY_SECONDS = DAY_SECONDS;
 
-export const pairKey = (email: string, ip: string | null) => `login:${email}|${ip ?? 'unknown'}`;
-const ipKey = (ip: string | null) => `login-ip:${ip ?? 'unknown'}`;
+export const pairKey = (email: string, ip: string | null) => `login:${email}|${clientKey(ip)}`;
+/** The daily cap counts a whole IPv6 /56: one customer's addresses share it. */
+const ipKey = (ip: string | null) => `login-ip:${clientKey(ip, 'network')}`;
 const pairPrefix = (email: string) => `login:${email}|`;
 
 function minutes(seconds: number): string {

@@ -13,6 +13,7 @@ import type { requestPasswordResetInput, resetPasswordInput } from './password-r
 import { revokeUserSessions } from './session.service.ts';
 import { announceRevokedSessions } from './session-revocation.ts';
 import { enforceLimit } from './throttle.ts';
+import { clientKey } from '../../lib/rate-limit/client-key.ts';
 import { clearTokenCookies } from './token-cookies.ts';
 
 const RESET_TTL_SECONDS = 3600;
@@ -24,7 +25,7 @@ const LIMIT_MESSAGE = 'Too many reset requests. Check your inbox and spam folder
  * per address and per email, counted for unknown emails too so the limit reveals nothing.
  */
 export async function requestPasswordResetHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof requestPasswordResetInput> }) {
-  await enforceLimit(ctx, `reset-ip:${ctx.request.ip ?? 'unknown'}`, REQUESTS_PER_HOUR, 3600, LIMIT_MESSAGE);
+  await enforceLimit(ctx, `reset-ip:${clientKey(ctx.request.ip)}`, REQUESTS_PER_HOUR, 3600, LIMIT_MESSAGE);
   await enforceLimit(ctx, `reset-email:${input.email}`, REQUESTS_PER_HOUR, 3600, LIMIT_MESSAGE);
   const [user] = await ctx.db
     .select({ id: schema.users.id, email: schema.users.email, disabledAt: schema.users.disabledAt })
