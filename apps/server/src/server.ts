@@ -47,7 +47,16 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     throw error;
   }
 
-  const { db, sql, pool, applicationName, close: closePool } = createDb({ ...config.db, url });
+  const { db, sql, pool, applicationName, close: closeMainPool } = createDb({ ...config.db, url });
+  // Rate-limit counters get a small pool of their own: counting never waits behind queries, and
+  // an unlogged counter write need not wait for a WAL flush either (ADR 020).
+  const counters =
+    config.rateLimit.store === 'postgres'
+      ? createDb({ ...config.db, url, poolMax: config.rateLimit.poolMax, sessionSettings: { synchronous_commit: 'off' } })
+      : undefined;
+  const closePool = async () => {
+    await Promise.all([closeMainPool(), counters?.close()]);
+  };
   let jobs;
   try {
     jobs = await startJobRunner({ config, db, logger, url, workers: config.jobs.workers });
@@ -75,7 +84,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     sessionCache: new SessionCache({ ttlMs: 5_000 }),
     bus: config.redis.url ? createRedisBus(config.redis.url, logger) : createPostgresBus(sql, logger),
     metrics: registry,
-    rateLimiters: createRateLimiters({ config: config.rateLimit, db, logger, metrics: registry }),
+    rateLimiters: createRateLimiters({ config: config.rateLimit, sql: counters?.sql, logger, metrics: registry }),
     assistant: createAssistantDeps({ config: config.assistant, registry, logger }),
     jobs: jobs.queue,
     preferences,

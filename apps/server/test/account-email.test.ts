@@ -11,7 +11,9 @@ const NEW_PASSWORD = 'an-entirely-new-passphrase-77';
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  server = await startTestServer({ SMTP_URL: smtp.url, APP_ORIGIN, TRUST_PROXY: 'loopback' });
+  // The account-email limits in force, everything else raised.
+  const RATE_LIMITS = '*=100000/60,auth.requestPasswordReset=3/3600,auth.passwordResetEmail=3/3600,auth.verificationEmail=3/3600';
+  server = await startTestServer({ SMTP_URL: smtp.url, APP_ORIGIN, TRUST_PROXY: 'loopback', RATE_LIMITS });
 });
 
 afterAll(async () => {

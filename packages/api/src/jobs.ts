@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config/index.ts';
 import { outboxMailer, smtpMailer } from './features/mail/mailer.ts';
 import { sendMailQueue, sendMailWorker } from './features/mail/send-mail.job.ts';
+import { pruneCountersQueue, pruneCountersWorker } from './features/maintenance/prune-counters.job.ts';
 import { startJobs, type RunningJobs } from './lib/job-queue.ts';
 
 /** Every queue of the application, with the configured retry delay. */
-const queuesOf = (config: AppConfig) => [sendMailQueue].map((queue) => ({ ...queue, retryDelay: config.jobs.retryDelaySeconds }));
+const queuesOf = (config: AppConfig) => [{ ...sendMailQueue, retryDelay: config.jobs.retryDelaySeconds }, pruneCountersQueue];
 
 /**
  * Starts the job queue for a process: always the queues (to send jobs), and the workers when
@@ -16,7 +17,7 @@ export async function startJobRunner(options: { config: AppConfig; db: Database;
   const { config } = options;
   if (!options.workers) return startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config) });
   const mailer = config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl, config.mail.from) : outboxMailer(options.db);
-  const running = await startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), workers: [sendMailWorker(mailer)] });
+  const running = await startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), workers: [sendMailWorker(mailer), pruneCountersWorker(options.db)] });
   return {
     queue: running.queue,
     stop: async (timeoutMs) => {

@@ -28,6 +28,8 @@ describe('every procedure', () => {
     if (isRateLimitPolicyName(name) && DEFAULT_RATE_LIMIT_POLICIES[name].key === 'user') {
       expect(procedure._def.meta?.access).not.toBe('public');
     }
+    // Subject policies are counted by handlers, under a key only they know.
+    if (isRateLimitPolicyName(name)) expect(DEFAULT_RATE_LIMIT_POLICIES[name].key).not.toBe('subject');
   });
 
   it('keeps the contract names', () => {

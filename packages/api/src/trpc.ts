@@ -5,7 +5,7 @@ import { toTRPCError } from './errors/to-trpc-error.ts';
 import { currentRequestId } from './request-scope.ts';
 import { authenticate, requireRole, requireVerifiedEmail } from './features/auth/guards.ts';
 import type { RateLimitPolicyName } from './config/rate-limit-policies.ts';
-import { enforceRateLimit } from './lib/rate-limit/enforce.ts';
+import { enforceRateLimits } from './lib/rate-limit/enforce.ts';
 import { clientKey } from './lib/rate-limit/client-key.ts';
 
 export interface Meta {
@@ -39,29 +39,39 @@ const sanitizeErrors = t.middleware(async ({ next }) => {
   return error === result.error ? result : { ...result, error };
 });
 
-
-/** Every call counts against the global per-IP policy before anything else runs. */
-const base = t.procedure.use(sanitizeErrors).use(async ({ ctx, next }) => {
-  await enforceRateLimit(ctx, 'global', clientKey(ctx.request.ip));
-  return next();
-});
+const base = t.procedure.use(sanitizeErrors);
 
 /**
- * The procedure's own policy (`meta.rateLimit`), counted after authentication so that per-user
- * policies can key on the user. A procedure without a policy is refused (and fails
- * procedures.test.ts long before that).
+ * Every call counts against `global` (per client address) and its own policy (`meta.rateLimit`)
+ * in one store round trip, after authentication so that per-user policies key on the user. A
+ * procedure without a policy is refused (and fails procedures.test.ts long before that).
  */
 const procedurePolicy = t.middleware(async ({ ctx, meta, next }) => {
   const name = meta?.rateLimit;
   if (!name) throw new Error('procedure has no rate-limit policy');
   const policy = ctx.config.rateLimit.policies[name];
   const userId = (ctx as { auth?: { userId: string } }).auth?.userId;
+  if (policy.key === 'subject') throw new Error(`subject rate-limit policy ${name} named by a procedure`);
   if (policy.key === 'user' && !userId) throw new Error(`per-user rate-limit policy ${name} on a public procedure`);
-  await enforceRateLimit(ctx, name, policy.key === 'user' ? `user:${userId}` : clientKey(ctx.request.ip));
+  const client = clientKey(ctx.request.ip);
+  await enforceRateLimits(ctx, [
+    { policy: 'global', key: client },
+    { policy: name, key: policy.key === 'user' ? `user:${userId}` : client },
+  ]);
   return next();
 });
 
-const authenticated = base.use(async ({ ctx, next }) => next({ ctx: { auth: await authenticate(ctx) } }));
+/** A call whose credentials fail still counts against `global`: bad tokens cannot flood for free. */
+const authenticated = base.use(async ({ ctx, next }) => {
+  let auth;
+  try {
+    auth = await authenticate(ctx);
+  } catch (error) {
+    await enforceRateLimits(ctx, [{ policy: 'global', key: clientKey(ctx.request.ip) }]);
+    throw error;
+  }
+  return next({ ctx: { auth } });
+});
 
 export const publicProcedure = base.meta({ access: 'public' }).use(procedurePolicy);
 
@@ -70,16 +80,16 @@ export const authedProcedure = authenticated.meta({ access: 'authed' }).use(proc
 /** Signed in with a verified email address: for features that cost money or reach other people. */
 export const verifiedProcedure = authenticated
   .meta({ access: 'verified' })
+  .use(procedurePolicy)
   .use(async ({ ctx, next }) => {
     await requireVerifiedEmail(ctx, ctx.auth.userId);
     return next();
-  })
-  .use(procedurePolicy);
+  });
 
 export const adminProcedure = authenticated
   .meta({ access: 'admin' })
+  .use(procedurePolicy)
   .use(async ({ ctx, next }) => {
     requireRole(ctx.auth, 'admin');
     return next();
-  })
-  .use(procedurePolicy);
+  });

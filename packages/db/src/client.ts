@@ -13,6 +13,8 @@ export interface DbConfig {
   statementTimeoutMs: number;
   /** How long an operation may wait for a free connection before failing (PoolTimeoutError). */
   acquireTimeoutMs?: number;
+  /** More session settings for every connection (e.g. `synchronous_commit`). */
+  sessionSettings?: Record<string, string>;
 }
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
@@ -48,6 +50,7 @@ export function createDb(config: DbConfig): DbHandle {
       application_name: applicationName,
       statement_timeout: config.statementTimeoutMs,
       TimeZone: 'UTC',
+      ...config.sessionSettings,
     },
   });
   const listeners: ((event: OperationSettled) => void)[] = [];

@@ -118,6 +118,7 @@ export const envSchema = z.object({
 
   RATE_LIMIT_STORE: z.enum(['postgres', 'redis', 'memory']).optional(),
   RATE_LIMITS: rateLimitOverrides.default([]),
+  RATE_LIMIT_POOL_MAX: int(1, 50).default(4),
 
   AI_PROVIDER: z.enum(['local', 'openai']).default('local'),
   AI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),

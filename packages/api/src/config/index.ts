@@ -64,6 +64,8 @@ export interface AppConfig {
     /** postgres (default, shared by every instance), redis when REDIS_URL is set, memory only if chosen. */
     store: 'postgres' | 'redis' | 'memory';
     redisUrl: string | undefined;
+    /** Connections of the counters' own pool (Postgres store), so counting never starves queries. */
+    poolMax: number;
     policies: RateLimitPolicies;
   };
   assistant: {
@@ -147,6 +149,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimit: {
       store: env.RATE_LIMIT_STORE ?? (env.REDIS_URL ? 'redis' : 'postgres'),
       redisUrl: env.REDIS_URL,
+      poolMax: env.RATE_LIMIT_POOL_MAX,
       policies: resolveRateLimitPolicies({ overrides: env.RATE_LIMITS, assistantRequestsPerMinute: env.AI_REQUESTS_PER_MINUTE }),
     },
     assistant: {

@@ -6,13 +6,19 @@ export interface RateLimitPolicy {
   /** Calls allowed per window. */
   points: number;
   windowSeconds: number;
-  /** Whose calls are counted: the client IP, or the signed-in user (authenticated procedures only). */
-  key: 'ip' | 'user';
+  /**
+   * Whose calls are counted: the client address (`clientKey`), the signed-in user (authenticated
+   * procedures only), or a subject the handler names (an email, an account) — `subject` policies
+   * are counted inside handlers and never named in `meta.rateLimit`.
+   */
+  key: 'ip' | 'user' | 'subject';
   /**
    * When neither the store nor the in-memory insurance limiter can answer: refuse (503) or let the
    * call through. Authentication policies fail closed; a brute-force window must not open.
    */
   failClosed: boolean;
+  /** What a refused caller reads; a generic "Too many requests" otherwise. */
+  message?: string;
 }
 
 export const DEFAULT_RATE_LIMIT_POLICIES = {
@@ -27,6 +33,26 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   'auth.resendVerification': { points: 5, windowSeconds: 3600, key: 'user', failClosed: true },
   /** Changes to a signed-in account's credentials: password, second factor. */
   'auth.sensitive': { points: 10, windowSeconds: 600, key: 'user', failClosed: true },
+  /** Per account, counted in the handlers once the subject is known. */
+  'auth.verificationEmail': {
+    points: 3,
+    windowSeconds: 3600,
+    key: 'subject',
+    failClosed: true,
+    message: 'You asked for several emails already. Check your inbox and spam folder, or try again later.',
+  },
+  'auth.passwordResetEmail': {
+    points: 3,
+    windowSeconds: 3600,
+    key: 'subject',
+    failClosed: true,
+    message: 'Too many reset requests. Check your inbox and spam folder, or try again in an hour.',
+  },
+  /** Across 2FA challenges: each needs the password, but guesses per account stay bounded. */
+  'auth.secondFactorCodes': { points: 15, windowSeconds: 900, key: 'subject', failClosed: true, message: 'Too many wrong codes. Try again in 15 minutes.' },
+  /** A stolen session must not become an unlimited password or code oracle. */
+  'auth.changePassword': { points: 5, windowSeconds: 900, key: 'subject', failClosed: true, message: 'Too many attempts. Try again in 15 minutes.' },
+  'auth.twoFactorManage': { points: 5, windowSeconds: 900, key: 'subject', failClosed: true, message: 'Too many attempts. Try again in 15 minutes.' },
   'auth.session': { points: 60, windowSeconds: 60, key: 'user', failClosed: false },
   'dev.mailbox': { points: 120, windowSeconds: 60, key: 'ip', failClosed: false },
   'health.ping': { points: 60, windowSeconds: 60, key: 'ip', failClosed: false },

@@ -17,6 +17,8 @@ export interface QueueDefinition {
   retryDelayMax: number;
   /** Completed jobs (whose data may hold one-time links) are deleted this soon. */
   deleteAfterSeconds: number;
+  /** A cron expression (UTC): pg-boss creates one job per occurrence, across all instances. */
+  schedule?: string;
 }
 
 export interface JobWorker<T> {
@@ -69,6 +71,8 @@ export async function startJobs(options: {
       }
     });
   }
+  // Schedules live in the database: whichever process has the worker keeps them current.
+  for (const worker of options.workers ?? []) if (worker.queue.schedule) await boss.schedule(worker.queue.name, worker.queue.schedule);
   if (options.workers?.length) log.info({ queues: options.workers.map((w) => w.queue.name) }, 'workers started');
   return {
     queue: {

@@ -1,8 +1,9 @@
 import { index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
- * Rate-limit counters shared by every instance (rate-limiter-flexible's Drizzle store). One row per
- * policy and key (`<policy>:<ip or user id>`), updated with a single atomic upsert.
+ * Rate-limit counters shared by every instance: one row per policy and key
+ * (`rl:<policy>:<client, user or subject>`), all of a call's rows updated by one multi-row upsert.
+ * UNLOGGED (migration 0007; drizzle-kit does not model it): a crash empties it, counters restart.
  */
 export const rateLimits = pgTable(
   'rate_limits',

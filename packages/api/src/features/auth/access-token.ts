@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/index.ts';
@@ -18,6 +18,19 @@ const claimsSchema = z.object({
 
 export type AccessClaims = z.infer<typeof claimsSchema>;
 
+type JwtKey = AppConfig['auth']['jwtKeys'][number];
+
+/** jsonwebtoken builds a KeyObject from a raw secret on every call: build each configured key's once. */
+const keyObjects = new WeakMap<JwtKey, KeyObject>();
+function keyObjectOf(key: JwtKey): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    object = createSecretKey(key.secret);
+    keyObjects.set(key, object);
+  }
+  return object;
+}
+
 export function signAccessToken(
   config: AppConfig['auth'],
   subject: { userId: string; sessionId: string; role: 'user' | 'admin' },
@@ -26,7 +39,7 @@ export function signAccessToken(
   if (!key) throw new Error('no JWT signing key');
   const nowSeconds = Math.floor(Date.now() / 1000);
   const exp = nowSeconds + config.accessTokenTtlSeconds;
-  const token = jwt.sign({ sid: subject.sessionId, role: subject.role, iat: nowSeconds, exp }, key.secret, {
+  const token = jwt.sign({ sid: subject.sessionId, role: subject.role, iat: nowSeconds, exp }, keyObjectOf(key), {
     algorithm: ALGORITHM,
     keyid: key.kid,
     subject: subject.userId,
@@ -47,7 +60,7 @@ export function verifyAccessToken(config: AppConfig['auth'], token: string): Acc
   const key = config.jwtKeys.find((candidate) => candidate.kid === header.kid);
   if (!key) return null;
   try {
-    const payload = jwt.verify(token, key.secret, {
+    const payload = jwt.verify(token, keyObjectOf(key), {
       algorithms: [ALGORITHM],
       issuer: config.issuer,
       audience: config.audience,

@@ -10,10 +10,8 @@ import { hashPassword, passwordResemblesEmail, verifyPassword } from './password
 import type { changePasswordInput, changePasswordOutput } from './password-reset.schema.ts';
 import { revokeUserSessions } from './session.service.ts';
 import { announceRevokedSessions } from './session-revocation.ts';
-import { enforceLimit } from './throttle.ts';
+import { enforceRateLimit } from '../../lib/rate-limit/enforce.ts';
 
-/** A stolen session must not become an unlimited password oracle. */
-const ATTEMPTS_PER_15_MIN = 5;
 
 const fieldError = (field: string, reason: string, message: string) => new AppError('BAD_REQUEST', reason, message, { fieldErrors: { [field]: [message] } });
 
@@ -25,7 +23,7 @@ export async function changePasswordHandler({
   ctx: Context & { auth: AuthState };
   input: z.infer<typeof changePasswordInput>;
 }): Promise<z.infer<typeof changePasswordOutput>> {
-  await enforceLimit(ctx, `change-password:${ctx.auth.userId}`, ATTEMPTS_PER_15_MIN, 900, 'Too many attempts. Try again in 15 minutes.');
+  await enforceRateLimit(ctx, 'auth.changePassword', `user:${ctx.auth.userId}`);
   const { users } = schema;
   const [user] = await ctx.db
     .select({ id: users.id, email: users.email, passwordHash: users.passwordHash })

@@ -7,10 +7,9 @@ import { recordSecurityEvent } from '../security/events.ts';
 import type { resendVerificationOutput, tokenInput } from './email-verification.schema.ts';
 import type { AuthState } from './guards.ts';
 import { consumeToken, issueToken } from './one-time-token.ts';
-import { enforceLimit } from './throttle.ts';
+import { enforceRateLimit } from '../../lib/rate-limit/enforce.ts';
 
 const VERIFY_TTL_SECONDS = 24 * 3600;
-const RESENDS_PER_HOUR = 3;
 
 /** Issues a verification token and queues the email with its link. */
 export async function sendVerificationEmail(ctx: Context, user: { id: string; email: string }): Promise<void> {
@@ -35,7 +34,7 @@ export async function resendVerificationHandler({ ctx }: { ctx: Context & { auth
     .where(eq(schema.users.id, ctx.auth.userId))
     .limit(1);
   if (!user || user.verifiedAt) return { success: true, alreadyVerified: true };
-  await enforceLimit(ctx, `resend-verification:${user.id}`, RESENDS_PER_HOUR, 3600, 'You asked for several emails already. Check your inbox and spam folder, or try again later.');
+  await enforceRateLimit(ctx, 'auth.verificationEmail', `user:${user.id}`);
   await sendVerificationEmail(ctx, user);
   return { success: true, alreadyVerified: false };
 }

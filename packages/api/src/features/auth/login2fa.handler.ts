@@ -7,15 +7,13 @@ import { recordSecurityEvent } from '../security/events.ts';
 import { deliverTokens } from './deliver-tokens.ts';
 import type { loginOutput } from './login.schema.ts';
 import { openSession } from './session.service.ts';
-import { enforceLimit } from './throttle.ts';
+import { enforceRateLimit } from '../../lib/rate-limit/enforce.ts';
 import type { login2faInput } from './two-factor.schema.ts';
 import { acceptSecondFactor } from './two-factor.service.ts';
 import { toUserDto, userColumns } from './user.dto.ts';
 
 const CHALLENGE_TTL_SECONDS = 5 * 60;
 const CHALLENGE_TRIES = 5;
-/** Across challenges: each needs the password, but guesses per account stay bounded. */
-const CODES_PER_15_MIN = 15;
 
 const expired = () => new AppError('UNAUTHORIZED', 'invalid_challenge', 'This sign-in has expired or had too many wrong codes. Sign in again.');
 
@@ -39,7 +37,7 @@ export async function login2faHandler({ ctx, input }: { ctx: Context; input: z.i
     .where(and(eq(c.id, input.challengeId), isNull(c.consumedAt), gt(c.expiresAt, sql`now()`), lt(c.attempts, CHALLENGE_TRIES)))
     .returning({ userId: c.userId });
   if (!challenge) throw expired();
-  await enforceLimit(ctx, `login2fa:${challenge.userId}`, CODES_PER_15_MIN, 900, 'Too many wrong codes. Try again in 15 minutes.');
+  await enforceRateLimit(ctx, 'auth.secondFactorCodes', `user:${challenge.userId}`);
 
   const method = await acceptSecondFactor(ctx, challenge.userId, input.code);
   if (!method) {

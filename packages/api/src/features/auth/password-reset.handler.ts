@@ -12,21 +12,17 @@ import { hashPassword, passwordResemblesEmail } from './password.ts';
 import type { requestPasswordResetInput, resetPasswordInput } from './password-reset.schema.ts';
 import { revokeUserSessions } from './session.service.ts';
 import { announceRevokedSessions } from './session-revocation.ts';
-import { enforceLimit } from './throttle.ts';
-import { clientKey } from '../../lib/rate-limit/client-key.ts';
+import { enforceRateLimit } from '../../lib/rate-limit/enforce.ts';
 import { clearTokenCookies } from './token-cookies.ts';
 
 const RESET_TTL_SECONDS = 3600;
-const REQUESTS_PER_HOUR = 3;
-const LIMIT_MESSAGE = 'Too many reset requests. Check your inbox and spam folder, or try again in an hour.';
 
 /**
  * Answers the same whether or not the account exists; the email (if any) carries the link. Limited
  * per address and per email, counted for unknown emails too so the limit reveals nothing.
  */
 export async function requestPasswordResetHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof requestPasswordResetInput> }) {
-  await enforceLimit(ctx, `reset-ip:${clientKey(ctx.request.ip)}`, REQUESTS_PER_HOUR, 3600, LIMIT_MESSAGE);
-  await enforceLimit(ctx, `reset-email:${input.email}`, REQUESTS_PER_HOUR, 3600, LIMIT_MESSAGE);
+  await enforceRateLimit(ctx, 'auth.passwordResetEmail', `email:${input.email}`);
   const [user] = await ctx.db
     .select({ id: schema.users.id, email: schema.users.email, disabledAt: schema.users.disabledAt })
     .from(schema.users)

@@ -44,9 +44,3 @@ export function tooManyRequests(ctx: Pick<Context, 'responseHeaders'>, retryAfte
   ctx.responseHeaders.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
   return new AppError('TOO_MANY_REQUESTS', reason, message);
 }
-
-/** Refuses the call once `key` has been counted more than `limit` times in the window. */
-export async function enforceLimit(ctx: Pick<Context, 'db' | 'responseHeaders'>, key: string, limit: number, windowSeconds: number, message: string): Promise<void> {
-  const { count, retryAfterSeconds } = await countInWindow(ctx.db, key, windowSeconds);
-  if (count > limit) throw tooManyRequests(ctx, retryAfterSeconds, 'rate_limited', message);
-}

@@ -8,7 +8,7 @@ import { queueMail } from '../mail/send-mail.job.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import type { AuthState } from './guards.ts';
 import { verifyPassword } from './password.ts';
-import { enforceLimit } from './throttle.ts';
+import { enforceRateLimit } from '../../lib/rate-limit/enforce.ts';
 import { newTotpSecret, otpauthUri } from './totp.ts';
 import { acceptSecondFactor, acceptTotp, replaceRecoveryCodes, sealSecret, twoFactorState } from './two-factor.service.ts';
 import type {
@@ -22,8 +22,6 @@ import type {
 
 type AuthedContext = Context & { auth: AuthState };
 
-const ATTEMPTS_PER_15_MIN = 5;
-const limitMessage = 'Too many attempts. Try again in 15 minutes.';
 
 const invalidCode = (field = 'code') =>
   new AppError('BAD_REQUEST', 'invalid_two_factor_code', 'The code is incorrect or was already used.', {
@@ -68,7 +66,7 @@ export async function setupTwoFactorHandler({ ctx }: { ctx: AuthedContext }): Pr
 /** The first code proves the app holds the secret; 2FA is then on and recovery codes are issued once. */
 export async function enableTwoFactorHandler({ ctx, input }: { ctx: AuthedContext; input: z.infer<typeof enableTwoFactorInput> }): Promise<z.infer<typeof recoveryCodesOutput>> {
   const userId = ctx.auth.userId;
-  await enforceLimit(ctx, `two-factor-manage:${userId}`, ATTEMPTS_PER_15_MIN, 900, limitMessage);
+  await enforceRateLimit(ctx, 'auth.twoFactorManage', `user:${userId}`);
   const state = await twoFactorState(ctx.db, userId);
   if (!state) throw new AppError('BAD_REQUEST', 'two_factor_not_set_up', 'Start the setup first.');
   if (state.enabled) throw new AppError('CONFLICT', 'two_factor_already_enabled', 'Two-factor authentication is already on.');
@@ -89,7 +87,7 @@ async function requireSecondFactor(ctx: AuthedContext, code: string) {
 
 export async function disableTwoFactorHandler({ ctx, input }: { ctx: AuthedContext; input: z.infer<typeof disableTwoFactorInput> }) {
   const userId = ctx.auth.userId;
-  await enforceLimit(ctx, `two-factor-manage:${userId}`, ATTEMPTS_PER_15_MIN, 900, limitMessage);
+  await enforceRateLimit(ctx, 'auth.twoFactorManage', `user:${userId}`);
   const [user] = await ctx.db.select({ email: schema.users.email, passwordHash: schema.users.passwordHash }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
   if (!user || !(await verifyPassword(user.passwordHash, input.password))) {
     throw new AppError('BAD_REQUEST', 'invalid_password', 'The password is incorrect.', { fieldErrors: { password: ['The password is incorrect.'] } });
@@ -111,7 +109,7 @@ export async function regenerateRecoveryCodesHandler({
   ctx: AuthedContext;
   input: z.infer<typeof regenerateRecoveryCodesInput>;
 }): Promise<z.infer<typeof recoveryCodesOutput>> {
-  await enforceLimit(ctx, `two-factor-manage:${ctx.auth.userId}`, ATTEMPTS_PER_15_MIN, 900, limitMessage);
+  await enforceRateLimit(ctx, 'auth.twoFactorManage', `user:${ctx.auth.userId}`);
   await requireSecondFactor(ctx, input.code);
   const recoveryCodes = await replaceRecoveryCodes(ctx.db, ctx.auth.userId);
   await recordSecurityEvent(ctx, 'recovery_codes_regenerated', ctx.auth.userId);

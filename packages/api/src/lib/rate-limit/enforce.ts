@@ -1,7 +1,7 @@
 import type { Context } from '../../context.ts';
 import type { RateLimitPolicyName } from '../../config/rate-limit-policies.ts';
 import { AppError } from '../../errors/app-error.ts';
-import { RateLimitUnavailableError, type RateLimitDecision } from './rate-limiters.ts';
+import { RateLimitUnavailableError, type RateLimitCharge, type RateLimitDecision } from './rate-limiters.ts';
 
 type RateLimitContext = Pick<Context, 'rateLimiters' | 'responseHeaders' | 'config' | 'log'>;
 
@@ -17,24 +17,33 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
 }
 
 /**
- * Counts the call against `policy` for `key`, sets the rate-limit headers, and refuses with
- * TOO_MANY_REQUESTS (`rate_limited`) once the policy's budget is spent.
+ * Counts the call against every charge (one store round trip), sets the rate-limit headers of the
+ * decision that matters (the refusal, else the last charge: the procedure's own policy), and
+ * refuses with TOO_MANY_REQUESTS (`rate_limited`) once a policy's budget is spent.
  */
-export async function enforceRateLimit(ctx: RateLimitContext, policy: RateLimitPolicyName, key: string): Promise<RateLimitDecision> {
-  let decision: RateLimitDecision;
+export async function enforceRateLimits(ctx: RateLimitContext, charges: readonly RateLimitCharge[]): Promise<void> {
+  let decisions: RateLimitDecision[];
   try {
-    decision = await ctx.rateLimiters.consume(policy, key);
+    decisions = await ctx.rateLimiters.consume(charges);
   } catch (error) {
     if (!(error instanceof RateLimitUnavailableError)) throw error;
-    ctx.log.error({ err: error.cause, policy }, 'rate limiter unavailable');
-    if (ctx.config.rateLimit.policies[policy].failClosed) {
+    const policies = charges.map((charge) => charge.policy);
+    ctx.log.error({ err: error.cause, policies }, 'rate limiter unavailable');
+    if (policies.some((policy) => ctx.config.rateLimit.policies[policy].failClosed)) {
       throw new AppError('SERVICE_UNAVAILABLE', 'rate_limit_unavailable', 'This action is temporarily unavailable. Try again shortly.');
     }
-    return { policy, allowed: true, limit: 0, windowSeconds: 0, remaining: 0, resetSeconds: 0 };
+    return;
   }
-  for (const [name, value] of Object.entries(rateLimitHeaders(decision))) ctx.responseHeaders.set(name, value);
-  if (!decision.allowed) {
-    throw new AppError('TOO_MANY_REQUESTS', 'rate_limited', `Too many requests. Try again in ${decision.resetSeconds} seconds.`);
+  const refused = decisions.find((decision) => !decision.allowed);
+  const shown = refused ?? decisions[decisions.length - 1];
+  if (shown) for (const [name, value] of Object.entries(rateLimitHeaders(shown))) ctx.responseHeaders.set(name, value);
+  if (refused) {
+    const message = ctx.config.rateLimit.policies[refused.policy].message ?? `Too many requests. Try again in ${refused.resetSeconds} seconds.`;
+    throw new AppError('TOO_MANY_REQUESTS', 'rate_limited', message);
   }
-  return decision;
+}
+
+/** One policy for one key: the form handlers use for the limits they count themselves. */
+export function enforceRateLimit(ctx: RateLimitContext, policy: RateLimitPolicyName, key: string): Promise<void> {
+  return enforceRateLimits(ctx, [{ policy, key }]);
 }

@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { schema, type Database } from '@bastion/db';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Sql } from '@bastion/db';
 import type { AppConfig } from '../../config/index.ts';
 import type { RateLimitPolicy, RateLimitPolicyName } from '../../config/rate-limit-policies.ts';
+import { counterKey, postgresCounterStore, type CounterStore } from './postgres-counter-store.ts';
 
 export interface RateLimitDecision {
   policy: RateLimitPolicyName;
@@ -16,12 +17,21 @@ export interface RateLimitDecision {
   resetSeconds: number;
 }
 
-/** Neither the store nor the insurance limiter could answer. */
+/** One policy counted for one key. */
+export interface RateLimitCharge {
+  policy: RateLimitPolicyName;
+  key: string;
+}
+
+/** Neither the store nor the in-memory insurance limiter could answer. */
 export class RateLimitUnavailableError extends Error {}
 
 export interface RateLimiters {
-  /** Counts one call of `key` against `policy`. */
-  consume(policy: RateLimitPolicyName, key: string): Promise<RateLimitDecision>;
+  /**
+   * Counts one call against every charge, in one store round trip where the store allows (one
+   * statement on Postgres), and answers a decision per charge in order.
+   */
+  consume(charges: readonly RateLimitCharge[]): Promise<RateLimitDecision[]>;
   /** The current state without counting. */
   peek(policy: RateLimitPolicyName, key: string): Promise<RateLimitDecision>;
   /** Resolves once the store is connected (Redis), has failed to, or after `timeoutMs`; the insurance limiter covers the gap. */
@@ -29,95 +39,144 @@ export interface RateLimiters {
   close(): Promise<void>;
 }
 
-interface PolicyLimiter {
-  policy: RateLimitPolicy;
-  store: RateLimiterAbstract;
-  /** Per-process stand-in while the store is failing. */
-  insurance: RateLimiterAbstract;
-}
-
-type StoreFactory = (options: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract;
+type LimiterOptions = { keyPrefix: string; points: number; duration: number };
+type LimiterFactory = (options: LimiterOptions) => RateLimiterAbstract;
 
 export interface CreateRateLimitersOptions {
   config: AppConfig['rateLimit'];
-  db: Database;
+  /** The counters' own connection pool (Postgres store). */
+  sql?: Sql;
   logger: Logger;
   metrics: Registry;
   /** Tests replace the store and the insurance limiter to make them fail. */
-  storeFactory?: StoreFactory;
-  insuranceFactory?: StoreFactory;
+  store?: CounterStore;
+  insuranceFactory?: LimiterFactory;
 }
 
-export function createRateLimiters({ config, db, logger, metrics, storeFactory, insuranceFactory = (options) => new RateLimiterMemory(options) }: CreateRateLimitersOptions): RateLimiters {
-  const rejections = new Counter({ name: 'bastion_rate_limit_rejections_total', help: 'Calls refused by a rate-limit policy', labelNames: ['policy'] as const, registers: [metrics] });
-  const storeErrors = new Counter({ name: 'bastion_rate_limit_store_errors_total', help: 'Rate-limit store failures (the in-memory insurance limiter answered)', labelNames: ['policy'] as const, registers: [metrics] });
+/** Keys already refused stay refused in memory until their window ends: refusals cost no store call. */
+const MAX_BLOCKED_KEYS = 10_000;
 
-  // No offline queue: while Redis is down a call fails at once and the insurance limiter answers.
-  const redis = config.store === 'redis' && !storeFactory ? new Redis(config.redisUrl ?? '', { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : undefined;
-  redis?.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'redis connection error'));
-  const factory: StoreFactory =
-    storeFactory ??
-    (redis
-      ? (options) => new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true })
-      : config.store === 'memory'
-        ? (options) => new RateLimiterMemory(options)
-        : (options) => new RateLimiterDrizzle({ ...options, storeClient: db, schema: schema.rateLimits }));
-
-  const limiters = new Map<RateLimitPolicyName, PolicyLimiter>();
-  for (const [name, policy] of Object.entries(config.policies) as [RateLimitPolicyName, RateLimitPolicy][]) {
-    const options = { keyPrefix: `rl:${name}`, points: policy.points, duration: policy.windowSeconds };
-    limiters.set(name, { policy, store: factory(options), insurance: insuranceFactory(options) });
+/**
+ * A store made of rate-limiter-flexible limiters, one per policy (memory, Redis). `penalty` adds a
+ * point without refusing, so every store answers the same thing: points used and time to reset.
+ */
+function limiterStore(policies: AppConfig['rateLimit']['policies'], factory: LimiterFactory): CounterStore & { limiters: Map<string, RateLimiterAbstract> } {
+  const limiters = new Map<string, RateLimiterAbstract>();
+  for (const [name, policy] of Object.entries(policies)) {
+    limiters.set(name, factory({ keyPrefix: `rl:${name}`, points: policy.points, duration: policy.windowSeconds }));
   }
-
-  const limiterOf = (name: RateLimitPolicyName) => {
-    const limiter = limiters.get(name);
-    if (!limiter) throw new Error(`unknown rate-limit policy: ${name}`);
+  const limiterOf = (policy: string) => {
+    const limiter = limiters.get(policy);
+    if (!limiter) throw new Error(`unknown rate-limit policy: ${policy}`);
     return limiter;
   };
+  return {
+    limiters,
+    async increment(entries) {
+      return Promise.all(
+        entries.map(async ({ policy, key }) => {
+          const res = await limiterOf(policy).penalty(key, 1);
+          return { points: res.consumedPoints, msBeforeReset: res.msBeforeNext };
+        }),
+      );
+    },
+    async get(policy, key) {
+      const res = await limiterOf(policy).get(key);
+      return res ? { points: res.consumedPoints, msBeforeReset: res.msBeforeNext } : null;
+    },
+  };
+}
 
-  const decision = (name: RateLimitPolicyName, policy: RateLimitPolicy, res: RateLimiterRes | null, allowed: boolean): RateLimitDecision => ({
-    policy: name,
-    allowed,
-    limit: policy.points,
-    windowSeconds: policy.windowSeconds,
-    remaining: res ? res.remainingPoints : policy.points,
-    resetSeconds: res && res.msBeforeNext > 0 ? Math.ceil(res.msBeforeNext / 1000) : policy.windowSeconds,
-  });
+export function createRateLimiters({ config, sql, logger, metrics, store: storeOverride, insuranceFactory = (options) => new RateLimiterMemory(options) }: CreateRateLimitersOptions): RateLimiters {
+  const rejections = new Counter({ name: 'bastion_rate_limit_rejections_total', help: 'Calls refused by a rate-limit policy', labelNames: ['policy'] as const, registers: [metrics] });
+  const storeErrors = new Counter({ name: 'bastion_rate_limit_store_errors_total', help: 'Rate-limit store failures (the in-memory insurance limiter answered)', labelNames: ['policy'] as const, registers: [metrics] });
+  const policies = config.policies;
+
+  const policyOf = (name: RateLimitPolicyName): RateLimitPolicy => {
+    const policy = policies[name];
+    if (!policy) throw new Error(`unknown rate-limit policy: ${name}`);
+    return policy;
+  };
+
+  // No offline queue: while Redis is down a call fails at once and the insurance limiter answers.
+  const redis = config.store === 'redis' && !storeOverride ? new Redis(config.redisUrl ?? '', { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 }) : undefined;
+  redis?.on('error', (error: Error) => logger.warn({ err: { message: error.message } }, 'redis connection error'));
+
+  let store: CounterStore;
+  if (storeOverride) store = storeOverride;
+  else if (redis) store = limiterStore(policies, (options) => new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true }));
+  else if (config.store === 'memory') store = limiterStore(policies, (options) => new RateLimiterMemory(options));
+  else if (sql) store = postgresCounterStore(sql, (name) => policyOf(name as RateLimitPolicyName).windowSeconds);
+  else throw new Error('the Postgres rate-limit store needs a connection pool');
+  const insurance = limiterStore(policies, insuranceFactory);
+
+  const blocked = new Map<string, number>();
+  const blockedUntil = (id: string, now: number): number | undefined => {
+    const until = blocked.get(id);
+    if (until === undefined) return undefined;
+    if (until > now) return until;
+    blocked.delete(id);
+    return undefined;
+  };
+  const block = (id: string, until: number) => {
+    if (blocked.size >= MAX_BLOCKED_KEYS) blocked.delete(blocked.keys().next().value!);
+    blocked.set(id, until);
+  };
+
+  const decide = (name: RateLimitPolicyName, points: number, msBeforeReset: number): RateLimitDecision => {
+    const policy = policyOf(name);
+    return {
+      policy: name,
+      allowed: points <= policy.points,
+      limit: policy.points,
+      windowSeconds: policy.windowSeconds,
+      remaining: Math.max(0, policy.points - points),
+      resetSeconds: msBeforeReset > 0 ? Math.ceil(msBeforeReset / 1000) : policy.windowSeconds,
+    };
+  };
 
   /** Runs `operation` on the store, falling back to the insurance limiter if the store fails. */
-  async function withInsurance<T>(name: RateLimitPolicyName, operation: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
-    const { store, insurance } = limiterOf(name);
+  async function withInsurance<T>(names: RateLimitPolicyName[], operation: (counters: CounterStore) => Promise<T>): Promise<T> {
     try {
       return await operation(store);
     } catch (error) {
-      if (error instanceof RateLimiterRes) throw error;
-      storeErrors.inc({ policy: name });
-      logger.warn({ err: error, policy: name }, 'rate-limit store failed: in-memory insurance limiter answers');
+      for (const name of names) storeErrors.inc({ policy: name });
+      logger.warn({ err: error, policies: names }, 'rate-limit store failed: in-memory insurance limiter answers');
     }
     try {
       return await operation(insurance);
     } catch (error) {
-      if (error instanceof RateLimiterRes) throw error;
       throw new RateLimitUnavailableError('rate limiter unavailable', { cause: error });
     }
   }
 
   return {
-    async consume(name, key) {
-      const { policy } = limiterOf(name);
-      try {
-        const res = await withInsurance(name, (limiter) => limiter.consume(key));
-        return decision(name, policy, res, true);
-      } catch (error) {
-        if (!(error instanceof RateLimiterRes)) throw error;
-        rejections.inc({ policy: name });
-        return decision(name, policy, error, false);
+    async consume(charges) {
+      const now = Date.now();
+      for (const { policy, key } of charges) {
+        const until = blockedUntil(counterKey(policy, key), now);
+        if (until !== undefined) {
+          rejections.inc({ policy });
+          const refused = decide(policy, Number.POSITIVE_INFINITY, until - now);
+          return charges.map((charge) => (charge.policy === policy && charge.key === key ? refused : decide(charge.policy, 0, 0)));
+        }
       }
+      for (const { policy } of charges) policyOf(policy);
+      const names = charges.map((charge) => charge.policy);
+      const counts = await withInsurance(names, (counters) => counters.increment(charges));
+      return charges.map(({ policy, key }, i) => {
+        const count = counts[i]!;
+        const decision = decide(policy, count.points, count.msBeforeReset);
+        if (!decision.allowed) {
+          rejections.inc({ policy });
+          block(counterKey(policy, key), Date.now() + decision.resetSeconds * 1000);
+        }
+        return decision;
+      });
     },
     async peek(name, key) {
-      const { policy } = limiterOf(name);
-      const res = await withInsurance(name, (limiter) => limiter.get(key));
-      return decision(name, policy, res, true);
+      const count = await withInsurance([name], (counters) => counters.get(name, key));
+      return { ...decide(name, count?.points ?? 0, count?.msBeforeReset ?? 0), allowed: true };
     },
     async ready(timeoutMs = 5_000) {
       if (!redis || redis.status === 'ready') return;
