@@ -4,9 +4,9 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
+import { accessLog } from './access-log.ts';
 import { allowedOrigins, csrfGuard } from './guards.ts';
 import { healthRoutes } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -36,19 +36,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     res.once('close', () => metrics.inFlight.dec());
     next();
   });
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => (req as express.Request).id,
-      customProps: (req) => ({ requestId: (req as express.Request).id }),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(accessLog(logger));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -71,7 +59,6 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
       crossOriginResourcePolicy: { policy: 'same-origin' },
     }),
   );
-  app.use(compression());
 
   app.use(healthRoutes({ sql: deps.sql, pool, expectedMigration, isShuttingDown }));
   app.get('/metrics', async (req, res) => {
@@ -102,6 +89,10 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
   );
 
   if (webDistDir && existsSync(path.join(webDistDir, 'index.html'))) {
+    // Only the web app's files are compressed here: API responses are small and per-request
+    // compression cost more CPU than the rest of a cheap call; a proxy in front compresses them if
+    // its clients need it (ADR 050).
+    app.use(compression());
     app.use(express.static(webDistDir, { index: false, maxAge: '1h', immutable: false }));
     // The SPA's client-side routes; unknown API-ish paths still 404.
     app.get(/^\/(?!trpc|metrics|healthz|readyz).*/, (req, res, next) => {
@@ -119,7 +110,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
 
   const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
-    if (status >= 500) req.log.error({ err: error }, 'unhandled error');
+    if (status >= 500) logger.error({ err: error, requestId: requestIdOf(req) }, 'unhandled error');
     const reason = status === 413 ? 'payload_too_large' : status === 400 ? 'malformed_request' : status === 415 ? 'unsupported_media_type' : 'internal_error';
     const message = status === 413 ? 'The request body is too large.' : status < 500 ? 'The request could not be read.' : 'Internal server error';
     res.status(status).json({ error: { message, data: { reason, httpStatus: status, requestId: requestIdOf(req) } } });

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DestinationStream } from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import { Counter, Registry } from 'prom-client';
 import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
@@ -25,7 +25,9 @@ export interface RunningServer {
 }
 
 export async function startServer({ config, logDestination }: StartOptions): Promise<RunningServer> {
-  const logger = createLogger({ level: config.log.level, destination: logDestination });
+  // Asynchronous stdout: a busy server's log lines are coalesced into few writes instead of one
+  // blocking write each; pino flushes what is left when the process exits.
+  const logger = createLogger({ level: config.log.level, destination: logDestination ?? pino.destination({ dest: 1, sync: false }) });
   let stopEmbedded: (() => Promise<void>) | undefined;
   let url = config.db.url;
   if (!url) {
