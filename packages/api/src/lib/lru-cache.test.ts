@@ -62,4 +62,55 @@ describe('LruCache', () => {
     await cache.getOrLoad('k', async () => 'v');
     expect(lookups).toEqual([false, true]);
   });
+
+  it('lets a load that raced an invalidation neither store its value nor displace the newer load', async () => {
+    const cache = new LruCache<string>({ ttlMs: 60_000, maxEntries: 10 });
+    const releases: Record<string, () => void> = {};
+    const slowLoad = (value: string) => () => new Promise<string>((resolve) => (releases[value] = () => resolve(value)));
+    const old = cache.getOrLoad('k', slowLoad('old'));
+    cache.invalidate('k');
+    const fresh = cache.getOrLoad('k', slowLoad('new'));
+    const joined = cache.getOrLoad('k', async () => 'never called');
+    releases.old!();
+    expect(await old).toBe('old');
+    releases.new!();
+    expect([await fresh, await joined]).toEqual(['new', 'new']);
+    expect(await cache.getOrLoad('k', async () => 'reloaded')).toBe('new');
+  });
+
+  it('discards loads in flight on clear', async () => {
+    const cache = new LruCache<string>({ ttlMs: 60_000, maxEntries: 10 });
+    await cache.getOrLoad('a', async () => 'a1');
+    let release!: () => void;
+    const slow = cache.getOrLoad('b', () => new Promise<string>((resolve) => (release = () => resolve('b1'))));
+    cache.clear();
+    release();
+    expect(await slow).toBe('b1');
+    expect(cache.size).toBe(0);
+    expect(await cache.getOrLoad('a', async () => 'a2')).toBe('a2');
+    expect(await cache.getOrLoad('b', async () => 'b2')).toBe('b2');
+  });
+
+  it('does not store a failed load, so the next read loads again', async () => {
+    const cache = new LruCache<string>({ ttlMs: 60_000, maxEntries: 10 });
+    const failing = Promise.all([0, 1].map(() => cache.getOrLoad('k', async () => Promise.reject(new Error('db down')))));
+    await expect(failing).rejects.toThrow('db down');
+    expect(await cache.getOrLoad('k', async () => 'v')).toBe('v');
+  });
+
+  it('stores nothing when ttlMs is 0 but still shares concurrent loads', async () => {
+    const cache = new LruCache<string>({ ttlMs: 0, maxEntries: 10 });
+    const source = counter();
+    await Promise.all([cache.getOrLoad('k', source.load('v')), cache.getOrLoad('k', source.load('v'))]);
+    expect(source.calls()).toBe(1);
+    await cache.getOrLoad('k', source.load('v'));
+    expect(source.calls()).toBe(2);
+    expect(cache.size).toBe(0);
+  });
+
+  it('holds at most maxEntries', async () => {
+    const cache = new LruCache<string>({ ttlMs: 60_000, maxEntries: 3 });
+    for (const key of ['a', 'b', 'c', 'd', 'e']) await cache.getOrLoad(key, async () => key);
+    expect(cache.size).toBe(3);
+  });
 });

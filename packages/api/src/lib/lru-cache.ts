@@ -1,65 +1,54 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * An in-process LRU cache with a time-to-live and read-through loading. Concurrent misses for one
  * key share one load. `invalidate` also discards a load already in flight, so a read that started
  * before a write can never store the value the write replaced.
+ *
+ * Storage, recency, TTL and the entry bound are lru-cache's. Loads are coordinated here rather than
+ * with its `fetch()`: deleting a key aborts a fetch in flight and rejects its callers, whereas a
+ * read that raced a write should still answer (with what it read) and only not be stored.
  */
-export class LruCache<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-  private readonly loading = new Map<string, { promise: Promise<V>; generation: number }>();
-  private readonly generations = new Map<string, number>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
+export class LruCache<V extends NonNullable<unknown>> {
+  private readonly entries: LRUCache<string, V> | null;
+  /** The one load in flight per key; only the load still registered here may store its value. */
+  private readonly loading = new Map<string, Promise<V>>();
   private readonly onLookup: (hit: boolean) => void;
 
   constructor(options: { ttlMs: number; maxEntries: number; onLookup?: (hit: boolean) => void }) {
-    this.ttlMs = options.ttlMs;
-    this.maxEntries = options.maxEntries;
+    // ttlMs <= 0 turns caching off (loads are still shared); lru-cache would read 0 as "no TTL".
+    this.entries = options.ttlMs > 0 ? new LRUCache({ max: options.maxEntries, ttl: options.ttlMs }) : null;
     this.onLookup = options.onLookup ?? (() => {});
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries?.size ?? 0;
   }
 
   async getOrLoad(key: string, load: () => Promise<V>): Promise<V> {
-    const entry = this.entries.get(key);
-    if (entry && entry.until > Date.now()) {
-      // Re-inserting moves the key to the most recently used end of the Map's order.
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-      this.onLookup(true);
-      return entry.value;
-    }
-    this.onLookup(false);
-    if (entry) this.entries.delete(key);
+    const cached = this.entries?.get(key);
+    this.onLookup(cached !== undefined);
+    if (cached !== undefined) return cached;
     const inFlight = this.loading.get(key);
-    if (inFlight) return inFlight.promise;
-    const generation = this.generations.get(key) ?? 0;
-    const promise = load().finally(() => {
-      if (this.loading.get(key)?.promise === promise) this.loading.delete(key);
-    });
-    this.loading.set(key, { promise, generation });
-    const value = await promise;
-    if ((this.generations.get(key) ?? 0) === generation) this.store(key, value);
-    return value;
+    if (inFlight) return inFlight;
+    const promise = load();
+    this.loading.set(key, promise);
+    try {
+      const value = await promise;
+      if (this.loading.get(key) === promise) this.entries?.set(key, value);
+      return value;
+    } finally {
+      if (this.loading.get(key) === promise) this.loading.delete(key);
+    }
   }
 
   invalidate(key: string): void {
-    this.entries.delete(key);
+    this.entries?.delete(key);
     this.loading.delete(key);
-    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
-    // Generations only need to outlive loads in flight; keep the map bounded.
-    if (this.generations.size > this.maxEntries) this.generations.delete(this.generations.keys().next().value!);
   }
 
   clear(): void {
-    for (const key of [...this.entries.keys(), ...this.loading.keys()]) this.invalidate(key);
-  }
-
-  private store(key: string, value: V): void {
-    if (this.ttlMs <= 0) return;
-    this.entries.delete(key);
-    while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, until: Date.now() + this.ttlMs });
+    this.entries?.clear();
+    this.loading.clear();
   }
 }

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Short-lived, per-process memory of which sessions are active, so that every authenticated call
  * does not query the database. A revocation is evicted here at once and, through the invalidation
@@ -9,33 +11,33 @@ export interface ActiveSession {
   role: 'user' | 'admin';
 }
 
+/** Stands for "known inactive": lru-cache cannot hold null, and a symbol cannot pass for a session. */
+const INACTIVE = Symbol('inactive session');
+
+/**
+ * Passed to every `get` so that a hit allocates nothing: lru-cache's `get(key)` would default its
+ * options to a fresh object. It writes `status` onto it (undefined unless a diagnostics channel
+ * subscriber asked for one), so it cannot be frozen.
+ */
+const GET_OPTIONS: LRUCache.GetOptions<string, ActiveSession | typeof INACTIVE, unknown> = { status: undefined };
+
 export class SessionCache {
-  private readonly entries = new Map<string, { session: ActiveSession | null; until: number }>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
+  // Per-entry TTL checked on read, no refresh on read (staleness stays bounded by ttlMs), no
+  // stale reads, no timers: only what the guarantee needs.
+  private readonly entries: LRUCache<string, ActiveSession | typeof INACTIVE>;
 
   constructor(options: { ttlMs: number; maxEntries?: number }) {
-    this.ttlMs = options.ttlMs;
-    this.maxEntries = options.maxEntries ?? 10_000;
+    this.entries = new LRUCache({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs });
   }
 
   /** The cached session, `null` when known to be inactive, `undefined` when not cached. */
   get(sessionId: string): ActiveSession | null | undefined {
-    const entry = this.entries.get(sessionId);
-    if (!entry) return undefined;
-    if (entry.until < Date.now()) {
-      this.entries.delete(sessionId);
-      return undefined;
-    }
-    return entry.session;
+    const session = this.entries.get(sessionId, GET_OPTIONS);
+    return session === INACTIVE ? null : session;
   }
 
   set(sessionId: string, session: ActiveSession | null): void {
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(sessionId, { session, until: Date.now() + this.ttlMs });
+    this.entries.set(sessionId, session ?? INACTIVE);
   }
 
   evict(sessionId: string): void {
