@@ -27,9 +27,15 @@ beforeAll(async () => {
   });
 });
 
+/** Every device cookie handed out: like tokens, none may reach the logs. */
+const deviceCookies: string[] = [];
+
 afterAll(async () => {
   await server.close();
   await smtp.close();
+  const logs = server.logs.join('');
+  expect(deviceCookies.length).toBeGreaterThan(0);
+  for (const cookie of deviceCookies) expect(logs).not.toContain(cookie.slice('bastion_device='.length));
 });
 
 let nextAddress = 0;
@@ -56,7 +62,9 @@ const messageOf = (response: { json: unknown }) => (response.json as { error?: {
 function deviceCookieOf(response: { headers: Headers }): string {
   const cookie = response.headers.getSetCookie().find((line) => line.startsWith('bastion_device='));
   if (!cookie) throw new Error('no device cookie was set');
-  return cookie.split(';')[0]!;
+  const value = cookie.split(';')[0]!;
+  deviceCookies.push(value);
+  return value;
 }
 
 async function register() {

@@ -68,7 +68,8 @@ export async function reserveLoginAttempt(
   // Untrusted attempts only; refused before the password is looked at, so a refusal costs no hashing.
   const ceiling = options.trustedDevice ? null : await countInWindow(ctx.db, accountKey(email), accountFailureWindowSeconds);
   if (ceiling && ceiling.count > accountFailureCap) {
-    if (options.onThrottled && (await claimThrottleNotice(ctx, email))) await options.onThrottled();
+    // Claimed for unknown emails too (same work either way); only a real owner is told.
+    if ((await claimThrottleNotice(ctx, email)) && options.onThrottled) await options.onThrottled();
     throw tooManyRequests(
       ctx,
       ceiling.retryAfterSeconds,
