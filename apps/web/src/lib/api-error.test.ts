@@ -1,7 +1,7 @@
 import type { AppRouter } from '@bastion/api';
 import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
-import { toSubmitErrors } from './api-error.ts';
+import { offersPasswordReset, toSubmitErrors } from './api-error.ts';
 
 function apiError(message: string, data: Record<string, unknown>) {
   return TRPCClientError.from<AppRouter>({ error: { code: -32600, message, data: { requestId: 'req-42', ...data } } });
@@ -45,5 +45,17 @@ describe('toSubmitErrors', () => {
   it('reports an unreachable server as a connection problem', () => {
     const error = TRPCClientError.from<AppRouter>(new TypeError('Failed to fetch'));
     expect(toSubmitErrors(error, ['email']).form?.message).toMatch(/could not reach/);
+  });
+});
+
+describe('offersPasswordReset', () => {
+  it('is true for the sign-in pauses a password reset lifts (429 account_locked, account_throttled), not for others', () => {
+    const refusal = (reason: string, code = 'TOO_MANY_REQUESTS', httpStatus = 429) => apiError('Paused.', { code, httpStatus, reason });
+    expect(offersPasswordReset(refusal('account_throttled'))).toBe(true);
+    expect(offersPasswordReset(refusal('account_locked'))).toBe(true);
+    expect(offersPasswordReset(refusal('too_many_attempts_from_address'))).toBe(false);
+    expect(offersPasswordReset(refusal('rate_limited'))).toBe(false);
+    expect(offersPasswordReset(refusal('invalid_credentials', 'UNAUTHORIZED', 401))).toBe(false);
+    expect(offersPasswordReset(new Error('network'))).toBe(false);
   });
 });

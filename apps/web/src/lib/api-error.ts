@@ -11,6 +11,12 @@ export function isUnauthorized(error: unknown): boolean {
   return isApiError(error) && error.data?.code === 'UNAUTHORIZED';
 }
 
+/** Sign-in refusals that a password reset lifts at once: the sign-in form offers the reset right there. */
+export function offersPasswordReset(error: unknown): boolean {
+  const reason = isApiError(error) ? error.data?.reason : undefined;
+  return reason === 'account_locked' || reason === 'account_throttled';
+}
+
 /** 4xx answers are deliberate: repeating the request cannot change them. */
 export function isClientError(error: unknown): boolean {
   const status = isApiError(error) ? error.data?.httpStatus : undefined;

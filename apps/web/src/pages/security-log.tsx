@@ -16,6 +16,7 @@ const LABELS: Record<string, string> = {
   refresh_token_reused: 'Suspicious session reuse: session ended',
   user_registered: 'Account created',
   account_locked: 'Sign-in paused after failed attempts',
+  account_throttled: 'Sign-in from new devices paused after many failed attempts',
   account_unlocked: 'Sign-in unlocked by an administrator',
   account_disabled: 'Account disabled',
   email_verified: 'Email address confirmed',

@@ -4,7 +4,7 @@ import { FormAlert, Notice } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { TextField } from '../components/text-field.tsx';
-import { noErrors, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
+import { noErrors, offersPasswordReset, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
 import { focusFirstInvalid } from '../lib/focus.ts';
 import { Link, navigate, Redirect, useNavigationState } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
@@ -75,6 +75,11 @@ export function SignInPage() {
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5">
         {notice && !errors.form && <Notice>{notice}</Notice>}
         {errors.form && <FormAlert error={errors.form} />}
+        {errors.form && offersPasswordReset(login.error) && (
+          <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+            Reset your password to sign in now
+          </Link>
+        )}
         <TextField label="Email" name="email" type="email" autoComplete="email" inputMode="email" required defaultValue={suggestedEmail} error={errors.fields.email} />
         <TextField label="Password" name="password" type="password" autoComplete="current-password" required error={errors.fields.password} />
         <Button type="submit" className="w-full" pending={login.isPending} pendingLabel="Signing in…">

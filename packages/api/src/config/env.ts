@@ -100,6 +100,8 @@ export const envSchema = z.object({
   LOCKOUT_THRESHOLD: int(1, 100).default(5),
   LOCKOUT_DURATION_S: int(1, 86_400).default(15 * 60),
   LOGIN_IP_DAILY_CAP: int(1, 1_000_000).default(100),
+  LOGIN_ACCOUNT_FAILURE_CAP: int(1, 1_000_000).default(50),
+  LOGIN_ACCOUNT_FAILURE_WINDOW_S: int(60, 86_400).default(3600),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),

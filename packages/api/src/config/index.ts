@@ -57,6 +57,9 @@ export interface AppConfig {
       durationSeconds: number;
       /** Failed sign-ins per address per day, across all accounts. */
       ipDailyCap: number;
+      /** Failed sign-ins of one account from all addresses in a window before only known devices may sign in. */
+      accountFailureCap: number;
+      accountFailureWindowSeconds: number;
     };
   };
   metrics: { token: string | undefined };
@@ -143,7 +146,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       sessionIdleTimeoutSeconds: env.SESSION_IDLE_TIMEOUT_S,
       sessionAbsoluteTimeoutSeconds: env.SESSION_ABSOLUTE_TIMEOUT_S,
       secureCookies: isProduction,
-      lockout: { threshold: env.LOCKOUT_THRESHOLD, durationSeconds: env.LOCKOUT_DURATION_S, ipDailyCap: env.LOGIN_IP_DAILY_CAP },
+      lockout: {
+        threshold: env.LOCKOUT_THRESHOLD,
+        durationSeconds: env.LOCKOUT_DURATION_S,
+        ipDailyCap: env.LOGIN_IP_DAILY_CAP,
+        accountFailureCap: env.LOGIN_ACCOUNT_FAILURE_CAP,
+        accountFailureWindowSeconds: env.LOGIN_ACCOUNT_FAILURE_WINDOW_S,
+      },
     },
     metrics: { token: env.METRICS_TOKEN },
     rateLimit: {

@@ -12,6 +12,8 @@ export const pairKey = (email: string, ip: string | null) => `login:${email}|${c
 /** The daily cap counts a whole IPv6 /56: one customer's addresses share it. */
 const ipKey = (ip: string | null) => `login-ip:${clientKey(ip, 'network')}`;
 const pairPrefix = (email: string) => `login:${email}|`;
+/** The account ceiling: failures of one account from every address together. */
+export const accountKey = (email: string) => `login-account:${email}`;
 
 function minutes(seconds: number): string {
   const value = Math.max(1, Math.ceil(seconds / 60));
@@ -21,8 +23,18 @@ function minutes(seconds: number): string {
 export interface LoginAttempt {
   /** The password was right: the pair's failures are forgotten. */
   succeeded(): Promise<void>;
-  /** The password was wrong: answers whether this failure locked the pair (first time only). */
-  failed(): Promise<{ locked: boolean }>;
+  /**
+   * The password was wrong: answers whether this failure locked the pair (first time only) and
+   * whether it brought the account to its ceiling (once per window).
+   */
+  failed(): Promise<{ locked: boolean; throttled: boolean }>;
+}
+
+export interface LoginAttemptOptions {
+  /** The browser carries a valid device cookie for this account: the account ceiling does not apply. */
+  trustedDevice: boolean;
+  /** Called once per window when the ceiling refuses a sign-in (known accounts only: the owner is told). */
+  onThrottled?: () => Promise<void>;
 }
 
 /**
@@ -31,10 +43,17 @@ export interface LoginAttempt {
  * within the threshold are evaluated: a burst cannot slip extra guesses past the block.
  *
  * The block applies to the account **and** address pair: guesses from elsewhere never lock the
- * owner out. Each address also has a daily cap of failures across all accounts.
+ * owner out. Each address also has a daily cap of failures across all accounts. Above both, each
+ * account has a ceiling of failures per window from all addresses together, reserved the same way;
+ * past it only trusted devices (device cookie) may still try, so guessing from many addresses stops
+ * at the ceiling while the owner's known browsers keep signing in.
  */
-export async function reserveLoginAttempt(ctx: Pick<Context, 'db' | 'config' | 'responseHeaders' | 'request'>, email: string): Promise<LoginAttempt> {
-  const { threshold, durationSeconds, ipDailyCap } = ctx.config.auth.lockout;
+export async function reserveLoginAttempt(
+  ctx: Pick<Context, 'db' | 'config' | 'responseHeaders' | 'request'>,
+  email: string,
+  options: LoginAttemptOptions,
+): Promise<LoginAttempt> {
+  const { threshold, durationSeconds, ipDailyCap, accountFailureCap, accountFailureWindowSeconds } = ctx.config.auth.lockout;
   const ip = ctx.request.ip;
   const perIp = await countInWindow(ctx.db, ipKey(ip), DAY_SECONDS);
   if (perIp.count > ipDailyCap) {
@@ -45,6 +64,24 @@ export async function reserveLoginAttempt(ctx: Pick<Context, 'db' | 'config' | '
       `Too many failed sign-ins from your network today. Try again in ${minutes(perIp.retryAfterSeconds)}, or reset your password by email.`,
     );
   }
+
+  // Untrusted attempts only; refused before the password is looked at, so a refusal costs no hashing.
+  const ceiling = options.trustedDevice ? null : await countInWindow(ctx.db, accountKey(email), accountFailureWindowSeconds);
+  if (ceiling && ceiling.count > accountFailureCap) {
+    // Claimed for unknown emails too (same work either way); only a real owner is told.
+    if ((await claimThrottleNotice(ctx, email)) && options.onThrottled) await options.onThrottled();
+    throw tooManyRequests(
+      ctx,
+      ceiling.retryAfterSeconds,
+      'account_throttled',
+      `Too many failed sign-in attempts on this account. For your security, signing in from a new device is paused for ${minutes(ceiling.retryAfterSeconds)}. ` +
+        'A device you have signed in with before still works, or reset your password by email.',
+    );
+  }
+  /** An attempt refused later was never evaluated: it gives its place under the ceiling back. */
+  const releaseCeiling = async () => {
+    if (ceiling) await uncount(ctx.db, accountKey(email));
+  };
 
   const key = pairKey(email, ip);
   const t = schema.authThrottle;
@@ -69,6 +106,7 @@ export async function reserveLoginAttempt(ctx: Pick<Context, 'db' | 'config' | '
   if (!pair) throw new Error('lockout upsert returned nothing');
   const blockedFor = pair.lockedFor !== null && pair.lockedFor > 0 ? pair.lockedFor : pair.count > threshold ? durationSeconds : null;
   if (blockedFor !== null) {
+    await releaseCeiling();
     throw tooManyRequests(
       ctx,
       blockedFor,
@@ -82,25 +120,45 @@ export async function reserveLoginAttempt(ctx: Pick<Context, 'db' | 'config' | '
     async succeeded() {
       await ctx.db.delete(t).where(eq(t.key, key));
       await uncount(ctx.db, ipKey(ip));
+      await releaseCeiling();
     },
     async failed() {
-      if (pair.count < threshold) return { locked: false };
+      const throttled = ceiling !== null && ceiling.count >= accountFailureCap && (await claimThrottleNotice(ctx, email));
+      if (pair.count < threshold) return { locked: false, throttled };
       const lockedNow = await ctx.db
         .update(t)
         .set({ lockedUntil: sql`now() + make_interval(secs => ${durationSeconds})` })
         .where(and(eq(t.key, key), or(isNull(t.lockedUntil), lte(t.lockedUntil, sql`now()`))))
         .returning({ key: t.key });
-      return { locked: lockedNow.length > 0 };
+      return { locked: lockedNow.length > 0, throttled };
     },
   };
 }
 
-/** Lifts every sign-in block on the account (admin unlock, password reset). */
+/**
+ * Marks the ceiling's notice as sent for the current window; true for exactly one caller per window.
+ * `locked_until` of the ceiling row holds the end of the window the owner was told about: a later
+ * window starts after it, so the condition holds again once per window. One row update, atomic.
+ */
+async function claimThrottleNotice(ctx: Pick<Context, 'db' | 'config'>, email: string): Promise<boolean> {
+  const t = schema.authThrottle;
+  const windowEnd = sql`${t.windowStartedAt} + make_interval(secs => ${ctx.config.auth.lockout.accountFailureWindowSeconds})`;
+  const claimed = await ctx.db
+    .update(t)
+    .set({ lockedUntil: windowEnd })
+    .where(and(eq(t.key, accountKey(email)), or(isNull(t.lockedUntil), lte(t.lockedUntil, t.windowStartedAt))))
+    .returning({ key: t.key });
+  return claimed.length > 0;
+}
+
+/** Lifts every sign-in block on the account (admin unlock, password reset), the ceiling included. */
 export async function unlockAccount(ctx: Pick<Context, 'db'>, email: string): Promise<number> {
   const t = schema.authThrottle;
+  const normalized = email.toLowerCase();
+  await ctx.db.delete(t).where(eq(t.key, accountKey(normalized)));
   const removed = await ctx.db
     .delete(t)
-    .where(sql`starts_with(${t.key}, ${pairPrefix(email.toLowerCase())})`)
+    .where(sql`starts_with(${t.key}, ${pairPrefix(normalized)})`)
     .returning({ key: t.key });
   return removed.length;
 }

@@ -5,6 +5,7 @@ import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { deliverTokens } from './deliver-tokens.ts';
+import { rememberDevice } from './device-cookie.ts';
 import type { loginOutput } from './login.schema.ts';
 import { openSession } from './session.service.ts';
 import { enforceRateLimit } from '../../lib/rate-limit/enforce.ts';
@@ -59,6 +60,8 @@ export async function login2faHandler({ ctx, input }: { ctx: Context; input: z.i
   if (!user || user.disabledAt) throw new AppError('FORBIDDEN', 'account_disabled', 'This account is disabled. Contact support.');
   if (method === 'recovery_code') await recordSecurityEvent(ctx, 'recovery_code_used', user.id);
   const tokens = await openSession(ctx, user);
+  // Only a complete sign-in (password and second factor) makes this browser a trusted device.
+  rememberDevice(ctx.cookies, ctx.config.auth, user.id);
   await recordSecurityEvent(ctx, 'login_succeeded', user.id, { secondFactor: method });
   return { status: 'authenticated', user: toUserDto(user), ...deliverTokens(ctx, tokens, input.tokenDelivery) };
 }

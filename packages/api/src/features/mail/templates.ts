@@ -9,7 +9,8 @@ export type MailTemplate =
   | { template: 'password_reset'; link: string }
   | { template: 'password_changed' }
   | { template: 'account_locked'; minutes: number; resetLink: string }
-  | { template: 'two_factor_changed'; enabled: boolean };
+  | { template: 'two_factor_changed'; enabled: boolean }
+  | AccountThrottledMail;
 
 interface Content {
   subject: string;
@@ -63,6 +64,8 @@ function contentOf(mail: MailTemplate): Content {
         ],
         footer: NOT_YOU,
       };
+    case 'account_throttled':
+      return accountThrottledContent(mail);
   }
 }
 
@@ -85,4 +88,25 @@ ${content.footer ? `<p style="font-size:13px;color:#555">${escapeHtml(content.fo
 <p>— Bastion</p>
 </body></html>`;
   return { to, subject: content.subject, text, html };
+}
+
+/** Sent once per window when an account's ceiling of failed sign-ins from all networks is reached. */
+export interface AccountThrottledMail {
+  template: 'account_throttled';
+  minutes: number;
+  /** The forgot-password page, never a reset token: the mail is triggered by someone else's guesses. */
+  resetLink: string;
+}
+
+function accountThrottledContent(mail: AccountThrottledMail): Content {
+  return {
+    subject: 'Many failed sign-ins to your account',
+    paragraphs: [
+      'There were many failed attempts to sign in to your Bastion account, from several networks.',
+      `To protect it, signing in from new devices is paused for up to ${mail.minutes} minutes. Browsers you have signed in with before are not affected.`,
+      'Resetting your password lifts the pause at once.',
+    ],
+    action: { label: 'Reset your password', url: mail.resetLink },
+    footer: 'If it was not you, someone may be guessing your password: choose a strong, unique one.',
+  };
 }

@@ -12,6 +12,7 @@ export type SecurityEventType =
   | 'refresh_token_reused'
   | 'user_registered'
   | 'account_locked'
+  | 'account_throttled'
   | 'account_unlocked'
   | 'account_disabled'
   | 'email_verified'
