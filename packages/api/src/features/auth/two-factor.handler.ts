@@ -44,12 +44,6 @@ async function requirePassword(ctx: AuthedContext, password: string): Promise<{ 
   return { email: user.email };
 }
 
-async function emailOf(ctx: Context, userId: string): Promise<string> {
-  const [user] = await ctx.db.select({ email: schema.users.email }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
-  if (!user) throw new AppError('UNAUTHORIZED', 'unauthenticated', 'Sign in to continue.');
-  return user.email;
-}
-
 export async function twoFactorStatusHandler({ ctx }: { ctx: AuthedContext }): Promise<z.infer<typeof twoFactorStatusOutput>> {
   const state = await twoFactorState(ctx.db, ctx.auth.userId);
   const r = schema.recoveryCodes;
