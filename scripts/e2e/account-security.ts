@@ -1,6 +1,7 @@
 /**
  * Account security in the browser, on a development-mode server (the mailbox is development-only):
- * sign up → open the mail in /dev/mailbox → verify → turn on 2FA → sign out → sign in with a code.
+ * sign up → open the mail in /dev/mailbox → verify → turn on 2FA (with the current password) →
+ * sign out → sign in with a code.
  */
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
@@ -60,6 +61,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await page.getByLabel('Password', { exact: true }).fill(password);
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.waitForURL(`${baseUrl}/sign-in`);
+      await page.getByRole('status').filter({ hasText: 'Check your inbox' }).waitFor();
     });
 
     await step('the verification mail is in the dev mailbox; its link verifies the email', async () => {
@@ -81,9 +83,23 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await page.getByText('Verified', { exact: true }).waitFor();
     });
 
-    await step('two-factor setup shows a QR code; a code turns it on and shows 10 recovery codes', async () => {
+    await step('two-factor setup asks for the current password; a wrong one is shown under the field', async () => {
       await page.getByRole('link', { name: 'Two-factor authentication' }).click();
       await page.waitForURL(`${baseUrl}/account/two-factor`);
+      const passwordField = page.getByLabel('Current password');
+      await passwordField.fill(`${password} but wrong`);
+      await api.expecting(400, ['auth.twoFactor.setup'], async () => {
+        await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+        await page.locator('input[name="password"][aria-invalid="true"]').waitFor();
+      });
+      const errorId = ((await passwordField.getAttribute('aria-describedby')) ?? '').split(' ')[0] ?? '';
+      const message = await page.locator(`[id="${errorId}"]`).textContent();
+      assert(message?.includes('The password is incorrect.'), `the password field is described by "${message}", expected the wrong-password error`);
+      assert((await page.getByRole('img', { name: /QR code/ }).count()) === 0, 'a QR code was shown for a wrong password');
+    });
+
+    await step('two-factor setup shows a QR code; a code turns it on and shows 10 recovery codes', async () => {
+      await page.getByLabel('Current password').fill(password);
       await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
       const qr = page.getByRole('img', { name: /QR code/ });
       await qr.waitFor();

@@ -59,15 +59,15 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
   const closePool = async () => {
     await Promise.all([closeMainPool(), counters?.close()]);
   };
+  const registry = new Registry();
   let jobs;
   try {
-    jobs = await startJobRunner({ config, db, logger, url, workers: config.jobs.workers });
+    jobs = await startJobRunner({ config, db, logger, url, workers: config.jobs.workers, metrics: registry });
   } catch (error) {
     await closePool();
     await stopEmbedded?.();
     throw error;
   }
-  const registry = new Registry();
   const cacheLookups = new Counter({
     name: 'bastion_cache_lookups_total',
     help: 'In-process cache lookups by cache and result',

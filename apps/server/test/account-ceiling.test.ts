@@ -272,12 +272,12 @@ describe('device cookie', () => {
     const session = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
     if (session.status !== 'authenticated' || !session.accessToken) throw new Error('no tokens');
     const client = server.client({ accessToken: session.accessToken });
-    const setup = await client.auth.twoFactor.setup.mutate();
+    const setup = await client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD });
     const code = async (offset = 0) => {
       while (Date.now() % 30_000 > 28_000) await new Promise((resolve) => setTimeout(resolve, 250));
       return new TOTP({ secret: Secret.fromBase32(setup.secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: Date.now() + offset * 30_000 });
     };
-    await client.auth.twoFactor.enable.mutate({ code: await code(-1) });
+    await client.auth.twoFactor.enable.mutate({ password: STRONG_PASSWORD, code: await code(-1) });
 
     const passwordStep = await attempt(email, STRONG_PASSWORD);
     expect(passwordStep.status).toBe(200);

@@ -60,16 +60,59 @@ describe('register', () => {
     await expect(server.client().auth.register.mutate({ email, password: STRONG_PASSWORD })).resolves.toBeDefined();
   });
 
-  it('answers a duplicate email (any case) with CONFLICT and no database detail', async () => {
+  it('answers a taken email (any case) exactly like a new one, changes nothing and mails the owner instead', async () => {
     const email = uniqueEmail();
-    await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
-    const response = await post(server, 'auth.register', { email: email.toUpperCase(), password: STRONG_PASSWORD });
-    expect(response.status).toBe(409);
-    const body = response.json as { error: { message: string; data: { code: string; reason: string; requestId: string } } };
-    expect(body.error.data.code).toBe('CONFLICT');
-    expect(body.error.data.reason).toBe('resource_already_exists');
-    expect(body.error.data.requestId).toBe(response.headers.get('x-request-id'));
-    expect(response.text).not.toMatch(/users|email_lower|constraint|duplicate key|insert|select|stack|\.ts:/i);
+    const fresh = await post(server, 'auth.register', { email, password: STRONG_PASSWORD, name: 'Owner' });
+    const taken = await post(server, 'auth.register', { email: email.toUpperCase(), password: `${STRONG_PASSWORD}-other`, name: 'Intruder' });
+    secrets.add(`${STRONG_PASSWORD}-other`);
+    expect(fresh.status).toBe(200);
+    expect(taken.status).toBe(fresh.status);
+    const dataOf = (response: { json: unknown }) => (response.json as { result: { data: { status: string; user: Record<string, unknown> } } }).result.data;
+    // Same shape, key for key and type for type; the same status; nothing about the account that exists.
+    const shape = (value: unknown): unknown =>
+      value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, shape(inner)])) : typeof value;
+    expect(shape(taken.json)).toEqual(shape(fresh.json));
+    expect(dataOf(taken)).toMatchObject({ status: 'verification_sent', user: { email, name: 'Intruder', role: 'user', emailVerified: false } });
+    expect(dataOf(fresh).status).toBe('verification_sent');
+
+    // Nothing changed: one account, its own password and name; the answer's id was never stored.
+    const rows = await server.deps.sql<{ id: string; name: string | null }[]>`select id, name from users where lower(email) = ${email}`;
+    expect(rows).toEqual([{ id: dataOf(fresh).user.id, name: 'Owner' }]);
+    expect(await server.deps.sql`select 1 from users where id = ${String(dataOf(taken).user.id)}`).toHaveLength(0);
+    await expect(server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' })).resolves.toMatchObject({ status: 'authenticated' });
+    expect((await failureOf(server.client().auth.login.mutate({ email, password: `${STRONG_PASSWORD}-other` }))).data?.code).toBe('UNAUTHORIZED');
+
+    // The owner hears of it by email (the development outbox here): one verification mail, one notice.
+    const deadline = Date.now() + 15_000;
+    let subjects: string[] = [];
+    while (subjects.length < 2 && Date.now() < deadline) {
+      subjects = (await server.deps.sql<{ subject: string }[]>`select subject from mail_outbox where "to" = ${email} order by subject`).map((row) => row.subject);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(subjects).toEqual(['Confirm your email address', 'Someone tried to create an account with your address']);
+    const [notice] = await server.deps.sql<{ text: string }[]>`select text from mail_outbox where "to" = ${email} and subject like 'Someone tried%'`;
+    expect(notice?.text).toMatch(/sign-in/);
+    expect(notice?.text).toMatch(/forgot-password/);
+  });
+
+  it('takes similar time for a taken email as for a new one (both hash the password)', async () => {
+    const taken = uniqueEmail('taken');
+    await server.client().auth.register.mutate({ email: taken, password: STRONG_PASSWORD });
+    const time = async (email: string) => {
+      const started = performance.now();
+      expect((await post(server, 'auth.register', { email, password: STRONG_PASSWORD })).status).toBe(200);
+      return performance.now() - started;
+    };
+    await time(uniqueEmail('warm-up'));
+    const fresh: number[] = [];
+    const existing: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      fresh.push(await time(uniqueEmail('fresh')));
+      existing.push(await time(taken));
+    }
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    expect(median(existing)).toBeGreaterThan(median(fresh) * 0.5);
+    expect(median(existing)).toBeLessThan(median(fresh) * 2);
   });
 });
 

@@ -18,7 +18,7 @@ afterAll(async () => {
   await smtp.close();
 });
 
-const link = 'http://localhost:5300/reset-password?token=abc';
+const link = 'http://localhost:5300/forgot-password';
 
 describe('mail over SMTP through the job queue', () => {
   let server: TestServer;
@@ -30,11 +30,11 @@ describe('mail over SMTP through the job queue', () => {
   });
 
   it('delivers a queued email with a text and an HTML part', async () => {
-    await queueMail(server.deps.jobs, 'ada@example.com', { template: 'password_reset', link });
-    const mail = await smtp.waitFor('ada@example.com', /Reset your password/);
+    await queueMail(server.deps.jobs, 'ada@example.com', { template: 'account_locked', minutes: 15, resetLink: link });
+    const mail = await smtp.waitFor('ada@example.com', /Sign-in to your account was paused/);
     expect(mail.text).toContain(link);
     expect(mail.html).toContain(`href="${link}"`);
-    expect(mail.text).toMatch(/expires in 1 hour/);
+    expect(mail.text).toMatch(/paused for 15 minutes/);
   });
 
   it('retries a temporary SMTP failure with backoff until it is delivered', async () => {
@@ -46,7 +46,7 @@ describe('mail over SMTP through the job queue', () => {
   });
 
   it('escapes values in the HTML part', async () => {
-    await queueMail(server.deps.jobs, 'escape@example.com', { template: 'verify_email', link: 'http://localhost/verify-email?token=a"><script>x</script>' });
+    await queueMail(server.deps.jobs, 'escape@example.com', { template: 'account_locked', minutes: 15, resetLink: 'http://localhost/forgot-password?a"><script>x</script>' });
     const mail = await smtp.waitFor('escape@example.com');
     expect(mail.html).not.toContain('<script>');
   });
@@ -80,7 +80,7 @@ describe('the development outbox', () => {
   });
 
   it('keeps messages for the /dev/mailbox page', async () => {
-    await queueMail(server.deps.jobs, 'outbox@example.com', { template: 'password_reset', link });
+    await queueMail(server.deps.jobs, 'outbox@example.com', { template: 'account_locked', minutes: 15, resetLink: link });
     let mailbox: Awaited<ReturnType<ReturnType<TestServer['client']>['dev']['mailbox']['query']>> = [];
     const deadline = Date.now() + 15_000;
     while (!mailbox.some((mail) => mail.to === 'outbox@example.com') && Date.now() < deadline) {
@@ -88,7 +88,7 @@ describe('the development outbox', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     const mail = mailbox.find((candidate) => candidate.to === 'outbox@example.com');
-    expect(mail?.subject).toBe('Reset your password');
+    expect(mail?.subject).toBe('Sign-in to your account was paused');
     expect(mail?.text).toContain(link);
   });
 

@@ -31,16 +31,41 @@ async function signedInUser({ verified = true } = {}) {
   if (verified) await server.deps.db.update(schema.users).set({ emailVerifiedAt: sql`now()` }).where(eq(schema.users.id, user.id));
   const login = await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
   if (login.status !== 'authenticated' || !login.accessToken) throw new Error('no tokens');
-  return { email, userId: user.id, client: server.client({ accessToken: login.accessToken }) };
+  return { email, userId: user.id, accessToken: login.accessToken, client: server.client({ accessToken: login.accessToken }) };
 }
 
 async function withTwoFactor() {
   const user = await signedInUser();
-  const setup = await user.client.auth.twoFactor.setup.mutate();
+  const setup = await user.client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD });
   secrets.push(setup.secret);
-  const { recoveryCodes } = await user.client.auth.twoFactor.enable.mutate({ code: await codeFor(setup.secret, -1) });
+  const { recoveryCodes } = await user.client.auth.twoFactor.enable.mutate({ password: STRONG_PASSWORD, code: await codeFor(setup.secret, -1) });
   secrets.push(...recoveryCodes);
   return { ...user, secret: setup.secret, recoveryCodes };
+}
+
+/** The newest development-outbox mail to `to` with this subject, waiting for it to arrive. */
+async function outboxMail(to: string, subject: string): Promise<{ text: string }> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const [mail] = await server.deps.db
+      .select({ text: schema.mailOutbox.text })
+      .from(schema.mailOutbox)
+      .where(sql`${schema.mailOutbox.to} = ${to} and ${schema.mailOutbox.subject} = ${subject}`)
+      .orderBy(sql`${schema.mailOutbox.createdAt} desc`)
+      .limit(1);
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" for ${to}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function makeAdmin() {
+  const admin = await signedInUser();
+  await server.deps.db.update(schema.users).set({ role: 'admin' }).where(eq(schema.users.id, admin.userId));
+  // The role is a claim of the access token: sign in again to carry it.
+  const login = await server.client().auth.login.mutate({ email: admin.email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+  if (login.status !== 'authenticated' || !login.accessToken) throw new Error('no tokens');
+  return { ...admin, client: server.client({ accessToken: login.accessToken }) };
 }
 
 async function challenge(email: string) {
@@ -52,12 +77,12 @@ async function challenge(email: string) {
 describe('setup and enable', () => {
   it('is for verified emails only (verifiedProcedure)', async () => {
     const user = await signedInUser({ verified: false });
-    expect(await refusalOf(user.client.auth.twoFactor.setup.mutate())).toMatchObject({ code: 'FORBIDDEN', reason: 'email_not_verified' });
+    expect(await refusalOf(user.client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD }))).toMatchObject({ code: 'FORBIDDEN', reason: 'email_not_verified' });
   });
 
   it('gives a standard TOTP secret, URI and QR code, and stores the secret encrypted under the key ring', async () => {
     const user = await signedInUser();
-    const setup = await user.client.auth.twoFactor.setup.mutate();
+    const setup = await user.client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD });
     secrets.push(setup.secret);
     expect(setup.secret).toMatch(/^[A-Z2-7]{32}$/); // 160 bits, base32
     const uri = new URL(setup.otpauthUri);
@@ -75,11 +100,11 @@ describe('setup and enable', () => {
 
   it('enables with a valid code only and returns 10 recovery codes, stored hashed', async () => {
     const user = await signedInUser();
-    const setup = await user.client.auth.twoFactor.setup.mutate();
+    const setup = await user.client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD });
     secrets.push(setup.secret);
-    const wrong = await refusalOf(user.client.auth.twoFactor.enable.mutate({ code: '000000' === (await codeFor(setup.secret)) ? '111111' : '000000' }));
+    const wrong = await refusalOf(user.client.auth.twoFactor.enable.mutate({ password: STRONG_PASSWORD, code: '000000' === (await codeFor(setup.secret)) ? '111111' : '000000' }));
     expect(wrong).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_two_factor_code' });
-    const { recoveryCodes } = await user.client.auth.twoFactor.enable.mutate({ code: await codeFor(setup.secret) });
+    const { recoveryCodes } = await user.client.auth.twoFactor.enable.mutate({ password: STRONG_PASSWORD, code: await codeFor(setup.secret) });
     secrets.push(...recoveryCodes);
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
@@ -87,7 +112,7 @@ describe('setup and enable', () => {
     expect(stored).toHaveLength(10);
     for (const code of recoveryCodes) expect(stored.map((row) => row.hash).join()).not.toContain(code);
     expect(await user.client.auth.twoFactor.status.query()).toEqual({ enabled: true, recoveryCodesRemaining: 10 });
-    expect(await refusalOf(user.client.auth.twoFactor.setup.mutate())).toMatchObject({ code: 'CONFLICT', reason: 'two_factor_already_enabled' });
+    expect(await refusalOf(user.client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD }))).toMatchObject({ code: 'CONFLICT', reason: 'two_factor_already_enabled' });
     // The owner is told by email (the development outbox here).
     const deadline = Date.now() + 15_000;
     let notices: { subject: string }[] = [];
@@ -99,6 +124,106 @@ describe('setup and enable', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(notices).toHaveLength(1);
+  });
+});
+
+describe('a session alone cannot turn 2FA on', () => {
+  type Refusal = { status: number; json: unknown };
+  const fieldErrorsOf = (response: Refusal) => (response.json as { error: { data: { code: string; reason: string; fieldErrors?: Record<string, string[]> } } }).error.data;
+
+  it('setup needs the current password: missing or wrong is a 400 field error on `password`, and nothing is stored', async () => {
+    const user = await signedInUser();
+    const bearer = { authorization: `Bearer ${user.accessToken}` };
+    const missing = await post(server, 'auth.twoFactor.setup', {}, bearer);
+    expect(missing.status).toBe(400);
+    expect(fieldErrorsOf(missing)).toMatchObject({ code: 'BAD_REQUEST', reason: 'validation_failed' });
+    expect(fieldErrorsOf(missing).fieldErrors?.password).toBeDefined();
+
+    const wrong = await post(server, 'auth.twoFactor.setup', { password: 'not-the-password-at-all' }, bearer);
+    expect(wrong.status).toBe(400);
+    expect(fieldErrorsOf(wrong)).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_password', fieldErrors: { password: ['The password is incorrect.'] } });
+    expect(wrong.text).not.toMatch(/otpauth|secret/);
+    const rows = await server.deps.db.select({ userId: schema.userTwoFactor.userId }).from(schema.userTwoFactor).where(eq(schema.userTwoFactor.userId, user.userId));
+    expect(rows).toHaveLength(0);
+  });
+
+  it('enable needs the current password too: a wrong one keeps 2FA off and issues no recovery codes', async () => {
+    const user = await signedInUser();
+    const setup = await user.client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD });
+    secrets.push(setup.secret);
+    const code = await codeFor(setup.secret);
+    const wrong = await post(server, 'auth.twoFactor.enable', { password: 'not-the-password-at-all', code }, { authorization: `Bearer ${user.accessToken}` });
+    expect(wrong.status).toBe(400);
+    expect(fieldErrorsOf(wrong)).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_password', fieldErrors: { password: ['The password is incorrect.'] } });
+    expect(wrong.text).not.toMatch(/recoveryCodes/);
+    expect(await user.client.auth.twoFactor.status.query()).toEqual({ enabled: false, recoveryCodesRemaining: 0 });
+    const codes = await server.deps.db.select({ id: schema.recoveryCodes.id }).from(schema.recoveryCodes).where(eq(schema.recoveryCodes.userId, user.userId));
+    expect(codes).toHaveLength(0);
+    // The code was not spent on the refused attempt: with the password it turns 2FA on.
+    const { recoveryCodes } = await user.client.auth.twoFactor.enable.mutate({ password: STRONG_PASSWORD, code });
+    secrets.push(...recoveryCodes);
+    expect(recoveryCodes).toHaveLength(10);
+  });
+
+  it('a password reset through the emailed link keeps 2FA on and tells the owner so', async () => {
+    const user = await withTwoFactor();
+    await server.client().auth.requestPasswordReset.mutate({ email: user.email });
+    const resetMail = await outboxMail(user.email, 'Reset your password');
+    const token = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(resetMail.text)?.[1];
+    if (!token) throw new Error('no reset link');
+    secrets.push(token);
+    const newPassword = 'a-fresh-passphrase-after-reset-42';
+    await server.client().auth.resetPassword.mutate({ token, newPassword });
+
+    const login = await server.client().auth.login.mutate({ email: user.email, password: newPassword, tokenDelivery: 'body' });
+    expect(login.status).toBe('two_factor_required');
+    const notice = await outboxMail(user.email, 'Your password was changed');
+    expect(notice.text).toMatch(/Two-factor authentication stayed on/);
+    expect(notice.text).toMatch(/If this was not you, someone can read your email/);
+    const [event] = await server.deps.db
+      .select({ details: schema.securityEvents.details })
+      .from(schema.securityEvents)
+      .where(sql`${schema.securityEvents.userId} = ${user.userId} and ${schema.securityEvents.type} = 'password_reset'`);
+    expect(event?.details).toMatchObject({ twoFactorKept: true });
+  });
+});
+
+describe('admin.users.disableTwoFactor: the recovery path for a lost device and lost codes', () => {
+  it('turns 2FA off, ends the user\'s sessions, mails the user and records the admin', async () => {
+    const user = await withTwoFactor();
+    const admin = await makeAdmin();
+    const result = await admin.client.admin.users.disableTwoFactor.mutate({ userId: user.userId });
+    expect(result).toEqual({ success: true, twoFactorWasOn: true, revokedSessions: 1 });
+
+    expect((await refusalOf(user.client.auth.me.query()))?.code).toBe('UNAUTHORIZED');
+    const login = await server.client().auth.login.mutate({ email: user.email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
+    expect(login.status).toBe('authenticated');
+    const rows = await server.deps.db.select({ id: schema.recoveryCodes.id }).from(schema.recoveryCodes).where(eq(schema.recoveryCodes.userId, user.userId));
+    expect(rows).toHaveLength(0);
+
+    const events = await server.deps.db
+      .select({ details: schema.securityEvents.details })
+      .from(schema.securityEvents)
+      .where(sql`${schema.securityEvents.userId} = ${user.userId} and ${schema.securityEvents.type} = 'two_factor_disabled'`);
+    expect(events).toEqual([{ details: { by: admin.userId, via: 'admin', revokedSessions: 1 } }]);
+    const notice = await outboxMail(user.email, 'Two-factor authentication was turned off by an administrator');
+    expect(notice.text).toMatch(/If you did not ask for this/);
+    const auditLine = server.logs.find((line) => line.includes('admin turned off two-factor authentication'));
+    expect(auditLine).toContain(`"adminId":"${admin.userId}"`);
+    expect(auditLine).toContain(`"userId":"${user.userId}"`);
+
+    // Again: nothing left to turn off, nothing changes.
+    expect(await admin.client.admin.users.disableTwoFactor.mutate({ userId: user.userId })).toEqual({ success: true, twoFactorWasOn: false, revokedSessions: 0 });
+  });
+
+  it('is for administrators only, not for the admin\'s own account, and an unknown user is NOT_FOUND', async () => {
+    const user = await withTwoFactor();
+    const other = await signedInUser();
+    expect((await refusalOf(other.client.admin.users.disableTwoFactor.mutate({ userId: user.userId })))?.code).toBe('FORBIDDEN');
+    expect(await user.client.auth.twoFactor.status.query()).toMatchObject({ enabled: true });
+    const admin = await makeAdmin();
+    expect(await refusalOf(admin.client.admin.users.disableTwoFactor.mutate({ userId: admin.userId }))).toMatchObject({ code: 'BAD_REQUEST', reason: 'cannot_reset_own_two_factor' });
+    expect((await refusalOf(admin.client.admin.users.disableTwoFactor.mutate({ userId: '00000000-0000-4000-8000-000000000000' })))?.code).toBe('NOT_FOUND');
   });
 });
 

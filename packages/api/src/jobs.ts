@@ -1,6 +1,8 @@
 import type { Database } from '@bastion/db';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
+import { linkMailResolver } from './features/auth/emailed-links.ts';
 import { outboxMailer, smtpMailer } from './features/mail/mailer.ts';
 import { sendMailQueue, sendMailWorker } from './features/mail/send-mail.job.ts';
 import { pruneCountersQueue, pruneCountersWorker } from './features/maintenance/prune-counters.job.ts';
@@ -13,11 +15,20 @@ const queuesOf = (config: AppConfig) => [{ ...sendMailQueue, retryDelay: config.
  * Starts the job queue for a process: always the queues (to send jobs), and the workers when
  * `workers` (the API process unless WORKERS=off; always in `pnpm worker`).
  */
-export async function startJobRunner(options: { config: AppConfig; db: Database; logger: Logger; url: string; workers: boolean }): Promise<RunningJobs> {
+export async function startJobRunner(options: {
+  config: AppConfig;
+  db: Database;
+  logger: Logger;
+  url: string;
+  workers: boolean;
+  /** Where the workers count what they record (security events); the worker process has its own. */
+  metrics?: Registry;
+}): Promise<RunningJobs> {
   const { config } = options;
   if (!options.workers) return startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config) });
   const mailer = config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl, config.mail.from) : outboxMailer(options.db);
-  const running = await startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), workers: [sendMailWorker(mailer), pruneCountersWorker(options.db)] });
+  const resolveLinks = linkMailResolver({ db: options.db, config, logger: options.logger, metrics: options.metrics ?? new Registry() });
+  const running = await startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), workers: [sendMailWorker(mailer, resolveLinks), pruneCountersWorker(options.db)] });
   return {
     queue: running.queue,
     stop: async (timeoutMs) => {

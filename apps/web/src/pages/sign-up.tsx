@@ -3,7 +3,7 @@ import { FormAlert } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { TextField } from '../components/text-field.tsx';
-import { isApiError, noErrors, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
+import { noErrors, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
 import { focusFirstInvalid } from '../lib/focus.ts';
 import { Link, navigate, Redirect } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
@@ -16,12 +16,11 @@ type Field = (typeof FIELDS)[number];
 /** Mirrors the server's policy so the common mistake is caught before a round trip. */
 const PASSWORD_MIN = 12;
 
-function registerErrors(error: unknown): SubmitErrors<Field> {
-  if (isApiError(error) && error.data?.reason === 'resource_already_exists') {
-    return { fields: { email: 'An account with this email already exists. Sign in instead, or use another email.' }, form: null };
-  }
-  return toSubmitErrors(error, FIELDS);
-}
+/**
+ * The server answers a new and an already registered address alike (the owner of a registered one
+ * gets an email instead), so the page cannot and does not say which it was.
+ */
+const checkInbox = (email: string) => `Check your inbox: we sent an email to ${email}. Follow its link to confirm your address, then sign in.`;
 
 export function SignUpPage() {
   useDocumentTitle('Create account');
@@ -31,9 +30,9 @@ export function SignUpPage() {
   const register = trpc.auth.register.useMutation({
     // Signing in stays a separate, deliberate step: it lets the browser offer to save the password
     // on a real sign-in form and keeps sign-up free of session side effects.
-    onSuccess: ({ user }) => navigate('/sign-in', { state: { notice: 'Your account is ready. Sign in to continue.', email: user.email } }),
+    onSuccess: ({ user }) => navigate('/sign-in', { state: { notice: checkInbox(user.email), email: user.email } }),
     onError: (error) => {
-      setErrors(registerErrors(error));
+      setErrors(toSubmitErrors(error, FIELDS));
       focusFirstInvalid(formRef.current);
     },
   });

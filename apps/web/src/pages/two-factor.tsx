@@ -48,13 +48,26 @@ function TwoFactor({ user }: { user: User }) {
   );
 }
 
+/**
+ * Setting up needs the current password, not just the session (a stolen session must not be able to
+ * tie the account to someone else's app). It is asked once and sent with both steps.
+ */
 function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
   const utils = trpc.useUtils();
+  const startRef = useRef<HTMLFormElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
+  const password = useRef('');
+  const [startErrors, setStartErrors] = useState<SubmitErrors<'password'>>(noErrors);
   const [errors, setErrors] = useState<SubmitErrors<'code'>>(noErrors);
-  const setup = trpc.auth.twoFactor.setup.useMutation();
+  const setup = trpc.auth.twoFactor.setup.useMutation({
+    onError: (error) => {
+      setStartErrors(toSubmitErrors(error, ['password'] as const));
+      focusFirstInvalid(startRef.current);
+    },
+  });
   const enable = trpc.auth.twoFactor.enable.useMutation({
     onSuccess: async ({ recoveryCodes }) => {
+      password.current = '';
       onEnabled(recoveryCodes);
       await utils.auth.twoFactor.status.invalidate();
     },
@@ -65,14 +78,34 @@ function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
   });
 
   if (!setup.data) {
+    const onStart = (event: FormEvent<HTMLFormElement>) => {
+      event.preventDefault();
+      const entered = String(new FormData(event.currentTarget).get('password') ?? '');
+      if (!entered) {
+        setStartErrors({ fields: { password: 'Enter your current password.' }, form: null });
+        return focusFirstInvalid(startRef.current);
+      }
+      setStartErrors(noErrors);
+      password.current = entered;
+      setup.mutate({ password: entered });
+    };
     return (
-      <div className="space-y-4">
+      <form ref={startRef} noValidate onSubmit={onStart} className="space-y-4">
         <p className="text-sm text-slate-700">Two-factor authentication is off. You need an authenticator app such as 1Password, Google Authenticator or Aegis.</p>
-        {setup.isError && <FormAlert error={{ message: setup.error.message }} />}
-        <Button onClick={() => setup.mutate()} pending={setup.isPending} pendingLabel="Preparing…">
+        {startErrors.form && <FormAlert error={startErrors.form} />}
+        <TextField
+          label="Current password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={startErrors.fields.password}
+          hint="To confirm it is you before your account is tied to an authenticator app."
+        />
+        <Button type="submit" pending={setup.isPending} pendingLabel="Preparing…">
           Set up two-factor authentication
         </Button>
-      </div>
+      </form>
     );
   }
 
@@ -83,7 +116,7 @@ function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
       setErrors({ fields: { code: 'Enter the 6-digit code from your app.' }, form: null });
       return focusFirstInvalid(formRef.current);
     }
-    enable.mutate({ code });
+    enable.mutate({ password: password.current, code });
   };
 
   return (

@@ -15,7 +15,7 @@ export interface QueueDefinition {
   retryLimit: number;
   retryDelay: number;
   retryDelayMax: number;
-  /** Completed jobs (whose data may hold one-time links) are deleted this soon. */
+  /** Completed jobs (whose data may hold email addresses) are deleted this soon. */
   deleteAfterSeconds: number;
   /** A cron expression (UTC): pg-boss creates one job per occurrence, across all instances. */
   schedule?: string;
@@ -23,7 +23,8 @@ export interface QueueDefinition {
 
 export interface JobWorker<T> {
   queue: QueueDefinition;
-  handle(data: T): Promise<void>;
+  /** `job.id` stays the same across retries: work that must happen once per job keys on it. */
+  handle(data: T, job: { id: string }): Promise<void>;
 }
 
 export interface RunningJobs {
@@ -62,10 +63,10 @@ export async function startJobs(options: {
     await boss.work<unknown>(worker.queue.name, { batchSize: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 }, async ([job]) => {
       if (!job) return;
       try {
-        await worker.handle(job.data as never);
+        await worker.handle(job.data as never, { id: job.id });
         log.info({ queue: worker.queue.name, jobId: job.id }, 'job done');
       } catch (error) {
-        // Only the error: job data may hold addresses and one-time links.
+        // Only the error: job data may hold addresses.
         log.warn({ queue: worker.queue.name, jobId: job.id, err: error }, 'job failed; it will be retried');
         throw error;
       }

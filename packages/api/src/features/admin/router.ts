@@ -1,11 +1,13 @@
 import { adminProcedure, router } from '../../trpc.ts';
+import { disableTwoFactorHandler } from './disable-two-factor.handler.ts';
 import { disableUserHandler } from './disable-user.handler.ts';
 import { unlockUserHandler } from './unlock-user.handler.ts';
-import { disableUserOutput, unlockUserOutput, userIdInput } from './users.schema.ts';
+import { disableTwoFactorOutput, disableUserOutput, unlockUserOutput, userIdInput } from './users.schema.ts';
 
 export const adminRouter = router({
   users: router({
     disable: adminProcedure.meta({ rateLimit: 'admin.default' }).input(userIdInput).output(disableUserOutput).mutation(disableUserHandler),
+    disableTwoFactor: adminProcedure.meta({ rateLimit: 'admin.default' }).input(userIdInput).output(disableTwoFactorOutput).mutation(disableTwoFactorHandler),
     unlock: adminProcedure.meta({ rateLimit: 'admin.default' }).input(userIdInput).output(unlockUserOutput).mutation(unlockUserHandler),
   }),
 });

@@ -2,20 +2,12 @@ import { eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { schema } from '@bastion/db';
 import type { Context } from '../../context.ts';
-import { queueMail } from '../mail/send-mail.job.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import type { resendVerificationOutput, tokenInput } from './email-verification.schema.ts';
 import type { AuthState } from './guards.ts';
-import { consumeToken, issueToken } from './one-time-token.ts';
+import { queueVerificationEmail } from './emailed-links.ts';
+import { consumeToken } from './one-time-token.ts';
 import { enforceRateLimit } from '../../lib/rate-limit/enforce.ts';
-
-const VERIFY_TTL_SECONDS = 24 * 3600;
-
-/** Issues a verification token and queues the email with its link. */
-export async function sendVerificationEmail(ctx: Context, user: { id: string; email: string }): Promise<void> {
-  const token = await issueToken(ctx.db, user.id, 'verify_email', VERIFY_TTL_SECONDS);
-  await queueMail(ctx.jobs, user.email, { template: 'verify_email', link: `${ctx.config.http.appOrigin}/verify-email?token=${token}` });
-}
 
 export async function verifyEmailHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof tokenInput> }) {
   const userId = await consumeToken(ctx.db, 'verify_email', input.token);
@@ -35,6 +27,6 @@ export async function resendVerificationHandler({ ctx }: { ctx: Context & { auth
     .limit(1);
   if (!user || user.verifiedAt) return { success: true, alreadyVerified: true };
   await enforceRateLimit(ctx, 'auth.verificationEmail', `user:${user.id}`);
-  await sendVerificationEmail(ctx, user);
+  await queueVerificationEmail(ctx, user.id);
   return { success: true, alreadyVerified: false };
 }

@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { schema, type Transaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
@@ -15,7 +15,7 @@ const hash = (token: string) => createHash('sha256').update(token).digest('hex')
 
 export const invalidToken = () => new AppError('BAD_REQUEST', 'invalid_token', 'This link is invalid, was already used or has expired. Request a new one.');
 
-/** Issues a token for `userId`; the caller mails it. Only its hash is kept. */
+/** Issues a random token for `userId`; the caller mails it. Only its hash is kept. */
 export async function issueToken(db: Context['db'] | Transaction, userId: string, purpose: TokenPurpose, ttlSeconds: number): Promise<string> {
   const token = PREFIX[purpose] + randomBytes(32).toString('base64url');
   await db.insert(schema.userTokens).values({
@@ -25,6 +25,55 @@ export async function issueToken(db: Context['db'] | Transaction, userId: string
     expiresAt: sql`now() + make_interval(secs => ${ttlSeconds})`,
   });
   return token;
+}
+
+interface TokenKey {
+  kid: string;
+  secret: Buffer;
+}
+
+const derivedKeys = new WeakMap<Buffer, Buffer>();
+
+function linkKey(key: TokenKey): Buffer {
+  let derived = derivedKeys.get(key.secret);
+  if (!derived) {
+    derived = Buffer.from(hkdfSync('sha256', key.secret, Buffer.alloc(0), 'bastion one-time-token v1', 32));
+    derivedKeys.set(key.secret, derived);
+  }
+  return derived;
+}
+
+const jobToken = (key: TokenKey, purpose: TokenPurpose, jobId: string) =>
+  PREFIX[purpose] + createHmac('sha256', linkKey(key)).update(`${purpose}:${jobId}`).digest('base64url');
+
+/**
+ * The token a mail job sends, minted inside the job so no queue row ever holds it: an HMAC of the
+ * job id under a key of the ring. A retried job derives the same token and finds its hash already
+ * stored, so retries resend one link instead of minting a pile of valid ones; the job id alone (in
+ * the queue's tables) opens nothing without the key. Every key of the ring is tried, so a
+ * rotation between two attempts still finds the first one's token.
+ */
+export async function issueJobToken(
+  db: Context['db'] | Transaction,
+  keys: readonly TokenKey[],
+  { jobId, userId, purpose, ttlSeconds }: { jobId: string; userId: string; purpose: TokenPurpose; ttlSeconds: number },
+): Promise<{ token: string; retried: boolean }> {
+  const candidates = keys.map((key) => jobToken(key, purpose, jobId));
+  const [current] = candidates;
+  if (!current) throw new Error('no encryption key configured');
+  const t = schema.userTokens;
+  const [minted] = await db
+    .select({ tokenHash: t.tokenHash })
+    .from(t)
+    .where(inArray(t.tokenHash, candidates.map(hash)))
+    .limit(1);
+  const earlier = minted && candidates.find((candidate) => hash(candidate) === minted.tokenHash);
+  if (earlier) return { token: earlier, retried: true };
+  await db
+    .insert(t)
+    .values({ userId, purpose, tokenHash: hash(current), expiresAt: sql`now() + make_interval(secs => ${ttlSeconds})` })
+    .onConflictDoNothing({ target: t.tokenHash });
+  return { token: current, retried: false };
 }
 
 /**

@@ -7,42 +7,33 @@ import { queueMail } from '../mail/send-mail.job.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { cookieSessionId } from './cookie-session.ts';
 import { unlockAccount } from './lockout.ts';
-import { consumeToken, issueToken, voidTokens } from './one-time-token.ts';
+import { queuePasswordResetEmail } from './emailed-links.ts';
+import { consumeToken, voidTokens } from './one-time-token.ts';
 import { hashPassword, passwordResemblesEmail } from './password.ts';
 import type { requestPasswordResetInput, resetPasswordInput } from './password-reset.schema.ts';
 import { revokeUserSessions } from './session.service.ts';
 import { announceRevokedSessions } from './session-revocation.ts';
 import { enforceRateLimit } from '../../lib/rate-limit/enforce.ts';
 import { clearTokenCookies } from './token-cookies.ts';
+import { twoFactorState } from './two-factor.service.ts';
 
-const RESET_TTL_SECONDS = 3600;
 
 /**
- * Answers the same whether or not the account exists; the email (if any) carries the link. Limited
- * per address and per email, counted for unknown emails too so the limit reveals nothing.
+ * Answers the same, in the same time, whether or not the account exists: it only queues one job
+ * with the address, and the worker looks the account up, mints the link and mails it (or drops
+ * the job). Limited per address and per email, counted for unknown emails too.
  */
 export async function requestPasswordResetHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof requestPasswordResetInput> }) {
   await enforceRateLimit(ctx, 'auth.passwordResetEmail', `email:${input.email}`);
-  const [user] = await ctx.db
-    .select({ id: schema.users.id, email: schema.users.email, disabledAt: schema.users.disabledAt })
-    .from(schema.users)
-    .where(eq(sql`lower(${schema.users.email})`, input.email))
-    .limit(1);
-  if (user && !user.disabledAt) {
-    await sendPasswordResetEmail(ctx, user);
-    await recordSecurityEvent(ctx, 'password_reset_requested', user.id);
-  }
+  await queuePasswordResetEmail(ctx, input.email);
   return { success: true as const };
-}
-
-export async function sendPasswordResetEmail(ctx: Context, user: { id: string; email: string }): Promise<void> {
-  const token = await issueToken(ctx.db, user.id, 'reset_password', RESET_TTL_SECONDS);
-  await queueMail(ctx.jobs, user.email, { template: 'password_reset', link: `${ctx.config.http.appOrigin}/reset-password?token=${token}` });
 }
 
 /**
  * Sets a new password with a mailed token: single use, and every session of the user ends. The
- * link proves the mailbox, so it also verifies the email and lifts sign-in blocks.
+ * link proves the mailbox, so it also verifies the email and lifts sign-in blocks. It does not
+ * turn 2FA off: whoever holds the mailbox may not be the owner, so the second factor stays and
+ * the notice says so (ADR 047; the admin recovery path is in docs/operations.md).
  */
 export async function resetPasswordHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof resetPasswordInput> }) {
   const passwordHash = await hashPassword(input.newPassword);
@@ -66,7 +57,8 @@ export async function resetPasswordHandler({ ctx, input }: { ctx: Context; input
   const own = await cookieSessionId(ctx);
   if (own && revoked.includes(own)) clearTokenCookies(ctx.cookies, ctx.config.auth);
   await unlockAccount(ctx, user.email);
-  await recordSecurityEvent(ctx, 'password_reset', user.id, { revokedSessions: revoked.length });
-  await queueMail(ctx.jobs, user.email, { template: 'password_changed' });
+  const twoFactorKept = (await twoFactorState(ctx.db, user.id))?.enabled ?? false;
+  await recordSecurityEvent(ctx, 'password_reset', user.id, { revokedSessions: revoked.length, twoFactorKept });
+  await queueMail(ctx.jobs, user.email, { template: 'password_changed', twoFactorKept });
   return { success: true as const };
 }

@@ -20,4 +20,9 @@ export const registerInput = z
     }
   });
 
-export const registerOutput = z.object({ user: userOutput });
+/**
+ * The same for a new and a taken address (ADR 045): a verification email is on its way to the
+ * address's owner. `user` is the account as created; for a taken address it is a placeholder that
+ * was never stored. Sign in to learn the account.
+ */
+export const registerOutput = z.object({ status: z.literal('verification_sent'), user: userOutput });

@@ -18,6 +18,7 @@ import {
   login2faInput,
   recoveryCodesOutput,
   regenerateRecoveryCodesInput,
+  setupTwoFactorInput,
   setupTwoFactorOutput,
   twoFactorStatusOutput,
 } from './two-factor.schema.ts';
@@ -50,7 +51,7 @@ export const authRouter = router({
 
   twoFactor: router({
     status: authedProcedure.meta({ rateLimit: 'auth.session' }).input(noInput).output(twoFactorStatusOutput).query(twoFactorStatusHandler),
-    setup: verifiedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(noInput).output(setupTwoFactorOutput).mutation(setupTwoFactorHandler),
+    setup: verifiedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(setupTwoFactorInput).output(setupTwoFactorOutput).mutation(setupTwoFactorHandler),
     enable: verifiedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(enableTwoFactorInput).output(recoveryCodesOutput).mutation(enableTwoFactorHandler),
     disable: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(disableTwoFactorInput).output(successOutput).mutation(disableTwoFactorHandler),
     regenerateRecoveryCodes: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(regenerateRecoveryCodesInput).output(recoveryCodesOutput).mutation(regenerateRecoveryCodesHandler),

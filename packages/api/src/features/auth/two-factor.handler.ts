@@ -16,6 +16,7 @@ import type {
   enableTwoFactorInput,
   recoveryCodesOutput,
   regenerateRecoveryCodesInput,
+  setupTwoFactorInput,
   setupTwoFactorOutput,
   twoFactorStatusOutput,
 } from './two-factor.schema.ts';
@@ -28,10 +29,17 @@ const invalidCode = (field = 'code') =>
     fieldErrors: { [field]: ['The code is incorrect or was already used. Wait for the next one.'] },
   });
 
-async function emailOf(ctx: Context, userId: string): Promise<string> {
-  const [user] = await ctx.db.select({ email: schema.users.email }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
-  if (!user) throw new AppError('UNAUTHORIZED', 'unauthenticated', 'Sign in to continue.');
-  return user.email;
+/**
+ * Managing 2FA needs the password, not just a session: a stolen access token must not be enough
+ * to put the account under the thief's authenticator. Wrong: a field error on `password`.
+ */
+async function requirePassword(ctx: AuthedContext, password: string): Promise<{ email: string }> {
+  const { users } = schema;
+  const [user] = await ctx.db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, ctx.auth.userId)).limit(1);
+  if (!user || !(await verifyPassword(user.passwordHash, password))) {
+    throw new AppError('BAD_REQUEST', 'invalid_password', 'The password is incorrect.', { fieldErrors: { password: ['The password is incorrect.'] } });
+  }
+  return { email: user.email };
 }
 
 export async function twoFactorStatusHandler({ ctx }: { ctx: AuthedContext }): Promise<z.infer<typeof twoFactorStatusOutput>> {
@@ -45,8 +53,11 @@ export async function twoFactorStatusHandler({ ctx }: { ctx: AuthedContext }): P
 }
 
 /** Starts (or restarts) setup: a new secret that becomes active only when `enable` gets a code. */
-export async function setupTwoFactorHandler({ ctx }: { ctx: AuthedContext }): Promise<z.infer<typeof setupTwoFactorOutput>> {
+export async function setupTwoFactorHandler({ ctx, input }: { ctx: AuthedContext; input: z.infer<typeof setupTwoFactorInput> }): Promise<z.infer<typeof setupTwoFactorOutput>> {
   const userId = ctx.auth.userId;
+  // A password check is a guess: counted with the other 2FA management attempts.
+  await enforceRateLimit(ctx, 'auth.twoFactorManage', `user:${userId}`);
+  const { email } = await requirePassword(ctx, input.password);
   const secret = newTotpSecret();
   const t = schema.userTwoFactor;
   const stored = await ctx.db
@@ -59,7 +70,7 @@ export async function setupTwoFactorHandler({ ctx }: { ctx: AuthedContext }): Pr
     })
     .returning({ userId: t.userId });
   if (stored.length === 0) throw new AppError('CONFLICT', 'two_factor_already_enabled', 'Two-factor authentication is already on.');
-  const uri = otpauthUri(secret, await emailOf(ctx, userId));
+  const uri = otpauthUri(secret, email);
   return { secret, otpauthUri: uri, qrCodeDataUrl: await QRCode.toDataURL(uri, { margin: 1, width: 240 }) };
 }
 
@@ -70,10 +81,11 @@ export async function enableTwoFactorHandler({ ctx, input }: { ctx: AuthedContex
   const state = await twoFactorState(ctx.db, userId);
   if (!state) throw new AppError('BAD_REQUEST', 'two_factor_not_set_up', 'Start the setup first.');
   if (state.enabled) throw new AppError('CONFLICT', 'two_factor_already_enabled', 'Two-factor authentication is already on.');
+  const { email } = await requirePassword(ctx, input.password);
   if ((await acceptTotp(ctx, userId, input.code, { enabledOnly: false })) === null) throw invalidCode();
   const recoveryCodes = await replaceRecoveryCodes(ctx.db, userId);
   await recordSecurityEvent(ctx, 'two_factor_enabled', userId);
-  await queueMail(ctx.jobs, await emailOf(ctx, userId), { template: 'two_factor_changed', enabled: true });
+  await queueMail(ctx.jobs, email, { template: 'two_factor_changed', enabled: true });
   return { recoveryCodes };
 }
 
@@ -88,10 +100,7 @@ async function requireSecondFactor(ctx: AuthedContext, code: string) {
 export async function disableTwoFactorHandler({ ctx, input }: { ctx: AuthedContext; input: z.infer<typeof disableTwoFactorInput> }) {
   const userId = ctx.auth.userId;
   await enforceRateLimit(ctx, 'auth.twoFactorManage', `user:${userId}`);
-  const [user] = await ctx.db.select({ email: schema.users.email, passwordHash: schema.users.passwordHash }).from(schema.users).where(eq(schema.users.id, userId)).limit(1);
-  if (!user || !(await verifyPassword(user.passwordHash, input.password))) {
-    throw new AppError('BAD_REQUEST', 'invalid_password', 'The password is incorrect.', { fieldErrors: { password: ['The password is incorrect.'] } });
-  }
+  const user = await requirePassword(ctx, input.password);
   await requireSecondFactor(ctx, input.code);
   await withTransaction(ctx.db, async (tx) => {
     await tx.delete(schema.userTwoFactor).where(eq(schema.userTwoFactor.userId, userId));

@@ -1,3 +1,4 @@
+import type { LinkMailJob } from '../auth/emailed-links.ts';
 import type { JobQueue, JobWorker, QueueDefinition } from '../../lib/job-queue.ts';
 import type { Mailer } from './mailer.ts';
 import { renderMail, type MailTemplate } from './templates.ts';
@@ -10,16 +11,40 @@ export const sendMailQueue: QueueDefinition = {
   deleteAfterSeconds: 3600,
 };
 
-type SendMailJob = { to: string } & MailTemplate;
+/** The templates whose link carries a one-time token: they are never queued ready-made. */
+type TokenMail = Extract<MailTemplate, { template: 'verify_email' | 'password_reset' }>;
+
+/** A mail that can sit in a job row as it is: nothing in it opens an account. */
+export type QueuedMail = Exclude<MailTemplate, TokenMail>;
+
+type StaticMailJob = { to: string } & QueuedMail;
+
+export type SendMailJob = StaticMailJob | LinkMailJob;
+
+/** Turns a link job into the mail to send (minting its token), or null when there is nobody to mail. */
+export type ResolveLinkMail = (job: LinkMailJob, jobId: string) => Promise<{ to: string; mail: MailTemplate } | null>;
 
 /** Queues an email; a worker renders and delivers it, retrying with exponential backoff. */
-export async function queueMail(jobs: JobQueue, to: string, mail: MailTemplate): Promise<void> {
-  await jobs.send(sendMailQueue.name, { to, ...mail } satisfies SendMailJob);
+export async function queueMail(jobs: JobQueue, to: string, mail: QueuedMail): Promise<void> {
+  await jobs.send(sendMailQueue.name, { to, ...mail } satisfies StaticMailJob);
 }
 
-export function sendMailWorker(mailer: Mailer): JobWorker<SendMailJob> {
+/** Queues an email whose one-time link the worker mints: the job row holds no token. */
+export async function queueLinkMail(jobs: JobQueue, job: LinkMailJob): Promise<void> {
+  await jobs.send(sendMailQueue.name, job satisfies SendMailJob);
+}
+
+export function sendMailWorker(mailer: Mailer, resolveLinkMail: ResolveLinkMail): JobWorker<SendMailJob> {
   return {
     queue: sendMailQueue,
-    handle: async ({ to, ...mail }) => mailer.send(renderMail(to, mail)),
+    handle: async (data, job) => {
+      if ('linkFor' in data) {
+        const resolved = await resolveLinkMail(data, job.id);
+        if (resolved) await mailer.send(renderMail(resolved.to, resolved.mail));
+        return;
+      }
+      const { to, ...mail } = data;
+      await mailer.send(renderMail(to, mail));
+    },
   };
 }

@@ -7,9 +7,11 @@ import type { MailMessage } from './mailer.ts';
 export type MailTemplate =
   | { template: 'verify_email'; link: string }
   | { template: 'password_reset'; link: string }
-  | { template: 'password_changed' }
+  | { template: 'password_changed'; twoFactorKept?: boolean }
   | { template: 'account_locked'; minutes: number; resetLink: string }
   | { template: 'two_factor_changed'; enabled: boolean }
+  | { template: 'two_factor_reset_by_admin' }
+  | { template: 'account_exists'; signInLink: string; resetLink: string }
   | AccountThrottledMail;
 
 interface Content {
@@ -39,6 +41,17 @@ function contentOf(mail: MailTemplate): Content {
         footer: `${IGNORE} Your password stays as it is.`,
       };
     case 'password_changed':
+      if (mail.twoFactorKept) {
+        return {
+          subject: 'Your password was changed',
+          paragraphs: [
+            'The password of your Bastion account was just reset with the link we emailed, and all your sessions were signed out.',
+            'Two-factor authentication stayed on: signing in still needs a code from your authenticator app or a recovery code.',
+          ],
+          footer:
+            'If this was not you, someone can read your email: secure your mailbox first, then reset your password again and review your active sessions. Your second factor still protects the account.',
+        };
+      }
       return {
         subject: 'Your password was changed',
         paragraphs: ['The password of your Bastion account was just changed, and your other sessions were signed out.'],
@@ -66,6 +79,25 @@ function contentOf(mail: MailTemplate): Content {
       };
     case 'account_throttled':
       return accountThrottledContent(mail);
+    case 'two_factor_reset_by_admin':
+      return {
+        subject: 'Two-factor authentication was turned off by an administrator',
+        paragraphs: [
+          'An administrator turned off two-factor authentication for your Bastion account, after a request to recover it without the authenticator app or the recovery codes. All your sessions were signed out.',
+          'Sign in with your password and set up two-factor authentication again.',
+        ],
+        footer: 'If you did not ask for this, contact your administrator now and reset your password.',
+      };
+    case 'account_exists':
+      return {
+        subject: 'Someone tried to create an account with your address',
+        paragraphs: [
+          'Someone, perhaps you, tried to create a new Bastion account with this email address. You already have an account, so nothing was created or changed.',
+          `Sign in with your password, or if you have forgotten it, reset it here: ${mail.resetLink}`,
+        ],
+        action: { label: 'Sign in', url: mail.signInLink },
+        footer: IGNORE,
+      };
   }
 }
 
