@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/database.ts';
-import { failureOf, startTestServer, STRONG_PASSWORD, tokensOf, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+import { failureOf, post, startTestServer, STRONG_PASSWORD, tokensOf, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
 
 /**
  * What a development server shows to whoever can reach it: a server in development mode (errors
@@ -21,6 +21,9 @@ beforeAll(async () => {
   await db.unsafe(`
     create function test_fail_conversation() returns trigger language plpgsql as $$
     begin
+      if new.title like '%fail-internally%' then
+        raise exception 'internal failure' using errcode = 'XX000';
+      end if;
       if new.title like '%fail-the-save%' then
         raise exception 'insert into conversations (owner_id, title) values ($1, $2) failed: ${CANARY}'
           using errcode = '53300', detail = 'Key (owner_id)=(${CANARY}) is wrong.', table = 'assistant_conversations', constraint = 'conversations_${CANARY}';
@@ -86,12 +89,27 @@ describe('development mailbox', () => {
   });
 });
 
+async function verifiedUser() {
+  const email = uniqueEmail('exposure');
+  await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
+  await server.deps.sql`update users set email_verified_at = now() where email = ${email}`;
+  return tokensOf(await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' }));
+}
+
+describe('what a development server shows of an internal error', () => {
+  it('is decided by the validated config (NODE_ENV=development here), not by process.env (test under vitest)', async () => {
+    expect(process.env.NODE_ENV).not.toBe('development');
+    const { accessToken } = await verifiedUser();
+    const input = { model: 'local/echo-1', messages: [{ role: 'user', content: 'please fail-internally now' }], maxTokens: 50 };
+    const response = await post(server, 'assistant.chat', input, { authorization: `Bearer ${accessToken}` });
+    expect(response.status).toBe(500);
+    expect((response.json as { error: { data: { reason: string; stack?: string } } }).error.data).toMatchObject({ reason: 'internal_server_error', stack: expect.any(String) });
+  });
+});
+
 describe('errors raised while a subscription streams', () => {
   it('are mapped like any procedure error: a database failure is 503 with its reason, no SQL, even in development', async () => {
-    const email = uniqueEmail('stream');
-    await server.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
-    await server.deps.sql`update users set email_verified_at = now() where email = ${email}`;
-    const { accessToken } = tokensOf(await server.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' }));
+    const { accessToken } = await verifiedUser();
     const input = { model: 'local/echo-1', messages: [{ role: 'user', content: 'please fail-the-save now' }], maxTokens: 50 };
     const response = await fetch(`${server.url}/trpc/assistant.chatStream?input=${encodeURIComponent(JSON.stringify(input))}`, {
       headers: { authorization: `Bearer ${accessToken}`, accept: 'text/event-stream' },
