@@ -67,7 +67,7 @@ function isQueryWrapper(error: Error): boolean {
 
 const UNSAFE_FIELDS = ['parameters', 'params', 'args', 'query', 'detail', 'hint', 'where', 'internal_query', 'raw'];
 
-export function serializeError(error: unknown): unknown {
+function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const pgError = postgresErrorOf(error);
   if (pgError) return serializeDatabaseError(error, pgError);
