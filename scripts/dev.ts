@@ -1,11 +1,17 @@
 // pnpm dev: the embedded PostgreSQL (unless DATABASE_URL is set), migrations, the API with reload on
 // change, and the Vite dev server with hot reload, which proxies /trpc to the API (same origin).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@bastion/api';
 import { runMigrations } from '@bastion/db';
 
 const WEB_PORT = Number(process.env.WEB_PORT ?? 5173);
-const env = { ...process.env, APP_ORIGIN: process.env.APP_ORIGIN ?? `http://localhost:${WEB_PORT}` };
+// One mailbox key for the session: the API's reloads keep it, so an open mailbox page keeps working.
+const env = {
+  ...process.env,
+  APP_ORIGIN: process.env.APP_ORIGIN ?? `http://localhost:${WEB_PORT}`,
+  DEV_MAILBOX_KEY: process.env.DEV_MAILBOX_KEY ?? randomBytes(18).toString('base64url'),
+};
 const config = loadConfig(env);
 
 let stopDatabase: (() => Promise<void>) | undefined;
@@ -31,7 +37,8 @@ const children: ChildProcess[] = [
   }),
 ];
 
-console.log(`\n  Bastion dev\n  web  http://localhost:${WEB_PORT}\n  api  http://${config.http.host}:${config.http.port}/trpc\n`);
+const mailbox = config.mail.smtpUrl ? '' : `  mail ${config.http.appOrigin}/dev/mailbox?key=${env.DEV_MAILBOX_KEY}\n`;
+console.log(`\n  Bastion dev\n  web  http://localhost:${WEB_PORT}\n  api  http://${config.http.host}:${config.http.port}/trpc\n${mailbox}`);
 
 let stopping = false;
 async function stop(code: number) {

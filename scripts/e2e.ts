@@ -46,6 +46,7 @@ function startServer(port: number, pgPort: number, dataRoot: string, overrides: 
     JWT_SECRETS: `e2e:${randomBytes(32).toString('base64')}`,
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
     ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
+    METRICS_TOKEN: randomBytes(24).toString('base64url'),
     PG_DATA_DIR: path.join(dataRoot, 'pg'),
     PG_PORT: String(pgPort),
     LOG_LEVEL: 'warn',
@@ -241,11 +242,13 @@ async function walk(page: Page, baseUrl: string, api: ApiRejections) {
 }
 
 /** A development-mode server of the same build, for walks that need development-only pages. */
-async function startDevServer(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
+async function startDevServer(): Promise<{ baseUrl: string; mailboxUrl: string; stop: () => Promise<void> }> {
   const dataRoot = mkdtempSync(path.join(tmpdir(), 'bastion-e2e-dev-'));
   chmodSync(dataRoot, 0o711);
-  // No SMTP_URL: mail goes to the outbox shown at /dev/mailbox.
-  const server = startServer(await freePort(), await freePort(), dataRoot, { NODE_ENV: 'development', SMTP_URL: '' });
+  // No SMTP_URL: mail goes to the outbox shown at /dev/mailbox, which asks for the key of the link
+  // a development server prints (here chosen, as `pnpm dev` does).
+  const mailboxKey = randomBytes(18).toString('base64url');
+  const server = startServer(await freePort(), await freePort(), dataRoot, { NODE_ENV: 'development', SMTP_URL: '', DEV_MAILBOX_KEY: mailboxKey });
   const stop = async () => {
     await stopServer(server.child);
     rmSync(dataRoot, { recursive: true, force: true });
@@ -256,7 +259,7 @@ async function startDevServer(): Promise<{ baseUrl: string; stop: () => Promise<
     await stop();
     throw error;
   }
-  return { baseUrl: server.baseUrl, stop };
+  return { baseUrl: server.baseUrl, mailboxUrl: `${server.baseUrl}/dev/mailbox?key=${mailboxKey}`, stop };
 }
 
 async function main(): Promise<number> {

@@ -11,7 +11,8 @@ import { watchApiRejections } from './api-rejections.ts';
 interface Harness {
   browser: Browser;
   productionUrl: string;
-  startDevServer: () => Promise<{ baseUrl: string; stop: () => Promise<void> }>;
+  /** `mailboxUrl`: the mailbox link with its key; the page keeps the key for later visits. */
+  startDevServer: () => Promise<{ baseUrl: string; mailboxUrl: string; stop: () => Promise<void> }>;
   step: (name: string, run: () => Promise<void>) => Promise<void>;
   assert: (condition: unknown, message: string) => asserts condition;
   screenshot: (page: Page, name: string) => Promise<void>;
@@ -40,6 +41,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
   });
   if (!dev) return;
   const baseUrl = dev.baseUrl;
+  const mailboxUrl = dev.mailboxUrl;
   const page = await browser.newPage({ viewport: harness.viewports.WIDE });
   const errors: string[] = [];
   // No step here expects an API rejection: any 4xx (a needless session check included) fails the walk.
@@ -65,7 +67,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
     });
 
     await step('the verification mail is in the dev mailbox; its link verifies the email', async () => {
-      await page.goto(`${baseUrl}/dev/mailbox`);
+      await page.goto(mailboxUrl);
       const mail = page.getByRole('article', { name: 'Confirm your email address' }).filter({ hasText: email });
       await mail.waitFor({ timeout: 20_000 });
       await harness.screenshot(page, 'dev-mailbox-1280');

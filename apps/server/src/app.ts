@@ -7,9 +7,9 @@ import helmet from 'helmet';
 import type { AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
 import { accessLog } from './access-log.ts';
-import { allowedOrigins, csrfGuard } from './guards.ts';
+import { allowedOrigins, csrfGuard, hostGuard } from './guards.ts';
 import { healthRoutes } from './health.ts';
-import type { Metrics } from './metrics.ts';
+import { metricsHandler, type Metrics } from './metrics.ts';
 import { requestId, requestIdOf } from './request-id.ts';
 import { trpcHandler } from './trpc-handler.ts';
 import { trpcMetrics } from './trpc-metrics.ts';
@@ -61,15 +61,9 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
   );
 
   app.use(healthRoutes({ sql: deps.sql, pool, expectedMigration, isShuttingDown }));
-  app.get('/metrics', async (req, res) => {
-    const token = config.metrics.token;
-    if (token && req.get('authorization') !== `Bearer ${token}`) {
-      res.status(401).json({ error: 'unauthorized' });
-      return;
-    }
-    res.setHeader('content-type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
+  app.get('/metrics', metricsHandler(config, metrics));
+  // Health probes and scrapers address the instance by IP, so the Host check comes after them.
+  app.use(hostGuard(config));
 
   const origins = allowedOrigins(config);
   app.use(

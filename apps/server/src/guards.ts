@@ -53,3 +53,25 @@ export function csrfGuard(config: AppConfig): RequestHandler {
     next();
   };
 }
+
+/** Loopback names, at any port: a developer's own requests (and the Vite proxy's) in every environment. */
+const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * DNS-rebinding defence: a page on an attacker's name that resolves to this server (a developer's
+ * laptop, an internal address) is answered 421, so it can read nothing, the mailbox included. The
+ * names served are APP_ORIGIN's, CORS_ORIGINS' and loopback; hostnames are compared without the
+ * port, which a rebinding page cannot change anyway (its origin must already carry ours). Behind a
+ * trusted proxy Express reads X-Forwarded-Host. Mounted after /healthz, /readyz and /metrics: load
+ * balancers and scrapers address an instance by its IP, and those routes reveal nothing a page
+ * could use (/metrics is token-protected in production).
+ */
+export function hostGuard(config: AppConfig): RequestHandler {
+  const served = new Set([...LOOPBACK_HOSTNAMES, ...[...allowedOrigins(config)].map((origin) => new URL(origin).hostname)]);
+  return (req, res, next) => {
+    const hostname = req.hostname?.toLowerCase().replace(/\.$/, '');
+    if (hostname && served.has(hostname)) return next();
+    const status = 421;
+    res.status(status).json({ error: { message: 'This server does not serve that host name.', data: { reason: 'misdirected_request', httpStatus: status, requestId: requestIdOf(req) } } });
+  };
+}

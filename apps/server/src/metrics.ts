@@ -1,18 +1,37 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
 import client from 'prom-client';
+import type { AppConfig } from '@bastion/api';
 import { postgresErrorOf, type PoolMonitor, type Sql } from '@bastion/db';
+import { requestIdOf } from './request-id.ts';
 
 export interface Metrics {
   registry: client.Registry;
   requestDuration: client.Histogram<'procedure' | 'type' | 'code'>;
   inFlight: client.Gauge;
+  /** Takes one pool sample now (the server awaits the first before listening). */
+  sample(): Promise<void>;
+  /** Stops the periodic pool sampler (at shutdown, before the pool closes). */
+  stop(): void;
 }
+
+/** How often pg_stat_activity is read: a scrape serves the last sample, whatever the scrape rate. */
+export const POOL_SAMPLE_INTERVAL_MS = 15_000;
 
 /**
  * postgres.js keeps no pool statistics. Open connections are counted where they are visible
- * (pg_stat_activity, filtered by this pool's unique application_name); connections in use and
- * operations waiting for one come from the pool gate in front of postgres.js.
+ * (pg_stat_activity, filtered by this pool's unique application_name), by a periodic sampler so
+ * that scrapes cost no query; connections in use and operations waiting for one come from the pool
+ * gate in front of postgres.js.
  */
-export function createMetrics(options: { registry: client.Registry; sql: Sql; applicationName: string; poolMax: number; pool: PoolMonitor }): Metrics {
+export function createMetrics(options: {
+  registry: client.Registry;
+  sql: Sql;
+  applicationName: string;
+  poolMax: number;
+  pool: PoolMonitor;
+  sampleIntervalMs?: number;
+}): Metrics {
   const { registry } = options;
   client.collectDefaultMetrics({ register: registry });
   const requestDuration = new client.Histogram({
@@ -24,28 +43,37 @@ export function createMetrics(options: { registry: client.Registry; sql: Sql; ap
   });
   const inFlight = new client.Gauge({ name: 'bastion_http_requests_in_flight', help: 'HTTP requests being served', registers: [registry] });
   new client.Gauge({ name: 'bastion_db_pool_max', help: 'Configured pool size', registers: [registry] }).set(options.poolMax);
-  const poolConnections = new client.Gauge({
-    name: 'bastion_db_pool_connections',
-    help: 'Open pool connections by state (active = in use)',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    async collect() {
+  let lastSample: { total: number; active: number } | undefined;
+  let sampling: Promise<void> | undefined;
+  const sample = () =>
+    (sampling ??= (async () => {
+      // A saturated pool keeps the last sample: the sampler must not queue behind the load it reports.
+      if (options.pool.saturated()) return;
       try {
         const rows = await options.sql<{ total: number; active: number }[]>`
           select count(*)::int as total, count(*) filter (where state <> 'idle')::int as active
           from pg_stat_activity where application_name = ${options.applicationName}`;
-        // The scrape's own query holds one connection; it is not application load.
-        const total = rows[0]?.total ?? 0;
-        const active = Math.max(0, (rows[0]?.active ?? 0) - 1);
-        this.set({ state: 'total' }, total);
-        this.set({ state: 'active' }, active);
-        this.set({ state: 'idle' }, total - active);
+        // The sample's own query holds one connection; it is not application load.
+        lastSample = { total: rows[0]?.total ?? 0, active: Math.max(0, (rows[0]?.active ?? 0) - 1) };
       } catch {
-        this.reset();
+        lastSample = undefined;
       }
+    })().finally(() => (sampling = undefined)));
+  const sampler = setInterval(() => void sample(), options.sampleIntervalMs ?? POOL_SAMPLE_INTERVAL_MS);
+  sampler.unref();
+  new client.Gauge({
+    name: 'bastion_db_pool_connections',
+    help: `Open pool connections by state (active = in use), sampled every ${(options.sampleIntervalMs ?? POOL_SAMPLE_INTERVAL_MS) / 1000} s`,
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      if (!lastSample) return this.reset();
+      const { total, active } = lastSample;
+      this.set({ state: 'total' }, total);
+      this.set({ state: 'active' }, active);
+      this.set({ state: 'idle' }, total - active);
     },
   });
-  void poolConnections;
   const { pool } = options;
   new client.Gauge({
     name: 'bastion_db_pool_in_use',
@@ -86,5 +114,24 @@ export function createMetrics(options: { registry: client.Registry; sql: Sql; ap
     if (postgresErrorOf(error)?.code === '57014') statementTimeouts.inc();
   });
   pool.onRefused(() => poolTimeouts.inc());
-  return { registry, requestDuration, inFlight };
+  return { registry, requestDuration, inFlight, sample, stop: () => clearInterval(sampler) };
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * GET /metrics. With METRICS_TOKEN (required in production, ADR 040) only `Authorization: Bearer
+ * <token>` is served; the comparison is of equal-length digests in constant time, so neither the
+ * token's length nor its prefix can be learnt from response times.
+ */
+export function metricsHandler(config: AppConfig, metrics: Metrics): RequestHandler {
+  const expected = config.metrics.token === undefined ? undefined : digest(`Bearer ${config.metrics.token}`);
+  return async (req, res) => {
+    if (expected && !timingSafeEqual(digest(req.get('authorization') ?? ''), expected)) {
+      res.status(401).json({ error: { message: 'A valid metrics token is required.', data: { reason: 'unauthenticated', httpStatus: 401, requestId: requestIdOf(req) } } });
+      return;
+    }
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  };
 }

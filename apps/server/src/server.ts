@@ -95,6 +95,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
   await listenForRevokedSessions(deps);
   await preferences.listen(deps.bus);
   const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax, pool });
+  await metrics.sample();
   let shuttingDown = false;
   const app = createApp({
     deps,
@@ -115,6 +116,9 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   logger.info({ url: `http://${host}:${port}` }, 'server listening');
+  if (config.mail.devMailboxKey && !config.mail.smtpUrl) {
+    logger.info({ url: `${config.http.appOrigin}/dev/mailbox?key=${config.mail.devMailboxKey}` }, 'development mailbox (the key changes with each process unless DEV_MAILBOX_KEY is set)');
+  }
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -138,6 +142,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
       await jobs.stop(config.http.shutdownTimeoutMs);
       await deps.bus.close();
       await deps.rateLimiters.close();
+      metrics.stop();
       await closePool();
       await stopEmbedded?.();
       logger.info('shutdown complete');

@@ -19,7 +19,10 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    isDev: process.env.NODE_ENV === 'development',
+    // The router is built at import, before any config exists; what a client may see is decided
+    // per request from the validated config (ctx.config) by the formatter, never from process.env.
+    // isDev would only add the stack to the default shape, which the formatter adds itself.
+    isDev: false,
     errorFormatter: ({ shape, error, ctx }) =>
       formatError(
         { shape, error },

@@ -1,4 +1,4 @@
-import { Fragment } from 'react';
+import { Fragment, useState } from 'react';
 import { FormAlert } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
@@ -8,16 +8,39 @@ import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { trpc } from '../trpc.ts';
 import { NotFoundPage } from './not-found.tsx';
 
+const KEY_STORAGE = 'bastion.devMailboxKey';
+
+/**
+ * The mailbox key of the link the server prints at start (`/dev/mailbox?key=…`), kept in this
+ * browser so later visits (and the app's own links here) need no key, and dropped from the
+ * address bar like a one-time token.
+ */
+function useMailboxKey(): string | undefined {
+  const [key] = useState(() => {
+    const fromUrl = new URLSearchParams(window.location.search).get('key');
+    if (fromUrl) {
+      window.localStorage.setItem(KEY_STORAGE, fromUrl);
+      window.history.replaceState(window.history.state, '', window.location.pathname);
+      return fromUrl;
+    }
+    return window.localStorage.getItem(KEY_STORAGE) ?? undefined;
+  });
+  return key;
+}
+
 /** Development only: the messages the outbox transport kept instead of sending them. */
 export function DevMailboxPage() {
   useDocumentTitle('Development mailbox');
-  const mailbox = trpc.dev.mailbox.useQuery(undefined, { refetchInterval: 3000 });
+  const key = useMailboxKey();
+  const mailbox = trpc.dev.mailbox.useQuery(key ? { key } : undefined, { refetchInterval: 3000 });
   if (mailbox.error?.data?.code === 'NOT_FOUND') return <NotFoundPage />;
+  const needsKey = mailbox.error?.data?.reason === 'mailbox_key_required';
   return (
     <Card wide>
       <PageHeading title="Development mailbox" subtitle="Emails the app sent, newest first. Only in development." />
       {mailbox.isPending && <LoadingStatus label="Loading messages…" />}
-      {mailbox.isError && <FormAlert error={{ message: 'The mailbox could not be loaded.' }} />}
+      {needsKey && <FormAlert error={{ message: 'Open the mailbox with the link the server printed at start (…/dev/mailbox?key=…).' }} />}
+      {mailbox.isError && !needsKey && <FormAlert error={{ message: 'The mailbox could not be loaded.' }} />}
       {mailbox.data?.length === 0 && <p className="text-sm text-slate-600">No messages yet. Sign up to receive one.</p>}
       <ul className="space-y-4" aria-label="Messages">
         {mailbox.data?.map((mail) => (

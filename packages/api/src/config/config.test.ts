@@ -41,6 +41,7 @@ describe('config', () => {
     expect(missing.join('\n')).toMatch(/APP_ORIGIN: required/);
     expect(missing.join('\n')).toMatch(/SMTP_URL: required/);
     expect(missing.join('\n')).toMatch(/ENCRYPTION_KEYS: required/);
+    expect(missing.join('\n')).toMatch(/METRICS_TOKEN: required/);
     const dev = problemsOf({
       NODE_ENV: 'production',
       JWT_SECRETS: DEV_JWT_SECRETS,
@@ -61,6 +62,7 @@ describe('config', () => {
       APP_ORIGIN: 'https://app.example.com/',
       SMTP_URL: 'smtps://mailer:pw@mail.example.com:465',
       ENCRYPTION_KEYS: `e1:${STRONG}`,
+      METRICS_TOKEN: 'metrics-token-0123456789',
     });
     expect(config.auth.secureCookies).toBe(true);
     expect(config.auth.jwtKeys.map((k) => k.kid)).toEqual(['b', 'a']);
@@ -80,6 +82,29 @@ describe('config', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+  });
+
+  it('production refuses TRUST_PROXY=true but keeps hop counts and proxy addresses', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRETS: `b:${STRONG}`,
+      REFRESH_TOKEN_SECRET: STRONG,
+      APP_ORIGIN: 'https://app.example.com',
+      SMTP_URL: 'smtps://mailer:pw@mail.example.com:465',
+      ENCRYPTION_KEYS: `e1:${STRONG}`,
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    };
+    expect(problemsOf({ ...production, TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY: true is refused in production/)]);
+    expect(loadConfig({ ...production, TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8' }).http.trustProxy).toEqual(['10.0.0.0/8']);
+  });
+
+  it('gives the development mailbox a key: DEV_MAILBOX_KEY, else random per process; none in tests and production', () => {
+    const random = loadConfig({ NODE_ENV: 'development' }).mail.devMailboxKey;
+    expect(random).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(loadConfig({ NODE_ENV: 'development' }).mail.devMailboxKey).not.toBe(random);
+    expect(loadConfig({ NODE_ENV: 'development', DEV_MAILBOX_KEY: 'fixed-key-0123456789' }).mail.devMailboxKey).toBe('fixed-key-0123456789');
+    expect(loadConfig({ NODE_ENV: 'test' }).mail.devMailboxKey).toBeUndefined();
   });
 
   it('chooses the rate-limit store and applies RATE_LIMITS overrides over the policy table', () => {

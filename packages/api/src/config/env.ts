@@ -115,6 +115,7 @@ export const envSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(100 * 1024),
   TRPC_MAX_BATCH: int(1, 100).default(10),
   METRICS_TOKEN: z.string().min(16).optional(),
+  DEV_MAILBOX_KEY: z.string().regex(/^[A-Za-z0-9_-]{16,200}$/, 'must be 16–200 characters of [A-Za-z0-9_-]').optional(),
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
   WEB_DIST_DIR: z.string().optional(),
 
@@ -188,6 +189,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!source.ENCRYPTION_KEYS && !source.ENCRYPTION_KEYS_FILE) problems.push('ENCRYPTION_KEYS: required in production');
     else if (env.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS: the development key is refused in production');
     if (!data.SMTP_URL) problems.push('SMTP_URL: required in production (the development outbox is not served there)');
+    if (!data.METRICS_TOKEN) problems.push('METRICS_TOKEN: required in production (/metrics answers only with this bearer token; ADR 040)');
+    if (data.TRUST_PROXY === true) {
+      problems.push('TRUST_PROXY: true is refused in production (any client could write its own address into X-Forwarded-For); give the hop count or the proxy addresses/CIDRs');
+    }
   }
   if (result.success && result.data.AI_PROVIDER === 'openai') {
     for (const name of ['AI_BASE_URL', 'AI_API_KEY', 'AI_MODELS'] as const) if (!result.data[name]) problems.push(`${name}: required with AI_PROVIDER=openai`);

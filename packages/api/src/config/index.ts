@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolveRateLimitPolicies, type RateLimitPolicies } from './rate-limit-policies.ts';
 import { DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
 
@@ -94,6 +95,11 @@ export interface AppConfig {
     /** Absent (development, tests): messages go to the `mail_outbox` table, shown at /dev/mailbox. */
     smtpUrl: string | undefined;
     from: string;
+    /**
+     * Development: the key /dev/mailbox asks for (DEV_MAILBOX_KEY, else random per process), so that
+     * another local page cannot read the mail. Tests and production: none (production has no mailbox).
+     */
+    devMailboxKey: string | undefined;
   };
   /** Whether this process also runs the background workers (`WORKERS=off`: a separate `pnpm worker`). */
   jobs: {
@@ -176,7 +182,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     redis: { url: env.REDIS_URL },
     encryption: { keys: env.ENCRYPTION_KEYS ?? envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(DEV_ENCRYPTION_KEYS) },
-    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      devMailboxKey: env.NODE_ENV === 'development' ? (env.DEV_MAILBOX_KEY ?? randomBytes(18).toString('base64url')) : undefined,
+    },
     jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
     preferencesCache: { ttlMs: env.PREFERENCES_CACHE_TTL_MS, maxEntries: env.PREFERENCES_CACHE_MAX },
   };

@@ -1,7 +1,10 @@
 import type { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { DefaultErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import { ZodError } from 'zod';
 import { AppError, defaultReason } from './app-error.ts';
+import { toTRPCError } from './to-trpc-error.ts';
 
 export interface ErrorData {
   code: DefaultErrorShape['data']['code'];
@@ -43,20 +46,26 @@ export function fieldErrorsOf(error: ZodError): { fieldErrors: Record<string, st
  * The single error formatter. Validation errors carry field errors; internal errors carry nothing
  * of the original (message, stack, SQL) unless `exposeInternals` (development); every error
  * carries the request id.
+ *
+ * Every error passes through toTRPCError here too: an error raised while a subscription streams
+ * never passes the procedure middleware (the resolver has already returned its iterator), but
+ * every transport (HTTP, SSE, batch) formats its errors here.
  */
 export function formatError(
-  { shape, error }: { shape: DefaultErrorShape; error: TRPCError },
+  { shape, error: raw }: { shape: DefaultErrorShape; error: TRPCError },
   { requestId, exposeInternals }: { requestId: string | null; exposeInternals: boolean },
 ): ErrorShape {
+  const error = toTRPCError(raw);
+  const remapped = error !== raw;
   const isInternal = error.code === 'INTERNAL_SERVER_ERROR';
   const data: ErrorData = {
-    code: shape.data.code,
-    httpStatus: shape.data.httpStatus,
+    code: error.code,
+    httpStatus: remapped ? getHTTPStatusCodeFromError(error) : shape.data.httpStatus,
     path: shape.data.path,
     reason: error instanceof AppError ? error.reason : defaultReason(error.code),
     requestId,
   };
-  let message = shape.message;
+  let message = remapped ? error.message : shape.message;
   if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
     Object.assign(data, fieldErrorsOf(error.cause));
     data.reason = 'validation_failed';
@@ -65,6 +74,7 @@ export function formatError(
     data.fieldErrors = error.fieldErrors;
   }
   if (isInternal && !exposeInternals) message = GENERIC_MESSAGE;
-  if (exposeInternals && shape.data.stack) data.stack = shape.data.stack;
-  return { message, code: shape.code, data };
+  // A remapped error's own stack: the original's would carry its message (the SQL) along.
+  if (exposeInternals && error.stack) data.stack = error.stack;
+  return { message, code: remapped ? TRPC_ERROR_CODES_BY_KEY[error.code] : shape.code, data };
 }

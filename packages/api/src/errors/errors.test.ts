@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { TRPCError } from '@trpc/server';
+import { PoolTimeoutError } from '@bastion/db';
 import { getErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -92,6 +93,20 @@ describe('formatError', () => {
     const error = new AppError('CONFLICT', 'resource_already_exists', 'Taken.', { fieldErrors: { email: ['Taken.'] } });
     const formatted = formatError({ shape: shapeOf(error), error }, { requestId: null, exposeInternals: false });
     expect(formatted.data).toMatchObject({ code: 'CONFLICT', httpStatus: 409, reason: 'resource_already_exists', fieldErrors: { email: ['Taken.'] } });
+  });
+
+  it('maps what skipped the procedure middleware (an error raised while a subscription streams), even in development', () => {
+    // As tRPC hands a stream's error to the formatter: the thrown error wrapped as an internal error.
+    const poolTimeout = Object.assign(new Error('Failed query: select * from "users" where "email" = $1\nparams: a@b.c'), { cause: new PoolTimeoutError(2000) });
+    for (const exposeInternals of [false, true]) {
+      for (const cause of [poolTimeout, drizzleWrapped('53300')]) {
+        const error = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause });
+        const formatted = formatError({ shape: shapeOf(error), error }, { requestId: 'req-3', exposeInternals });
+        expect(formatted.data).toMatchObject({ code: 'SERVICE_UNAVAILABLE', httpStatus: 503, reason: cause === poolTimeout ? 'database_busy' : 'database_unavailable', requestId: 'req-3' });
+        expect(formatted.code).toBe(shapeOf(new TRPCError({ code: 'SERVICE_UNAVAILABLE' })).code);
+        expect(JSON.stringify(formatted)).not.toMatch(/users|params|insert|select|a@b\.c/);
+      }
+    }
   });
 
   it('derives a snake_case reason for plain TRPCErrors', () => {

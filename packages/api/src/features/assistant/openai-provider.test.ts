@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_USAGE, startFakeOpenAi, TEST_AI_API_KEY, UPSTREAM_SECRET, type FakeOpenAi } from '../../../../../test/helpers/fake-openai.ts';
 import { loadConfig } from '../../config/index.ts';
@@ -88,6 +90,39 @@ describe('the OpenAI-compatible provider', () => {
     await failure(guarded.complete(ask('test/500')));
     expect((await failure(guarded.complete(ask('test/normal')))).kind).toBe('circuit_open');
     expect(upstream.requests.get('test/500')).toBe(before + 2);
+  });
+});
+
+/** A real loopback HTTP server; every request it receives is recorded. */
+async function listen(handle: (req: IncomingMessage, res: ServerResponse) => void) {
+  const seen: { method: string | undefined; url: string | undefined; authorization: string | undefined }[] = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
+    handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('upstream redirects', () => {
+  it('are refused: a 307 or 308 never re-sends the prompt and the key to the redirect target', async () => {
+    const elsewhere = await listen((_req, res) => res.end('{}'));
+    const redirecting = await listen((_req, res) => {
+      res.writeHead(redirecting.seen.length % 2 === 1 ? 307 : 308, { location: `${elsewhere.url}/v1/chat/completions` });
+      res.end();
+    });
+    try {
+      const client = provider({ AI_BASE_URL: `${redirecting.url}/v1` });
+      expect((await failure(client.complete(ask('test/normal')))).kind).toBe('rejected');
+      expect((await failure(collect(client.stream(ask('test/normal'))))).kind).toBe('rejected');
+      // Asked once each (a redirect is not retried), and the target saw nothing.
+      expect(redirecting.seen.map((request) => request.authorization)).toEqual([`Bearer ${TEST_AI_API_KEY}`, `Bearer ${TEST_AI_API_KEY}`]);
+      expect(elsewhere.seen).toEqual([]);
+    } finally {
+      await redirecting.close();
+      await elsewhere.close();
+    }
   });
 });
 

@@ -16,6 +16,11 @@ const chunkSchema = z.object({
   usage: usageSchema.nullish(),
 });
 
+/** undici's refusal of a 3xx under `redirect: 'error'`. */
+function isRedirectRefusal(error: unknown): boolean {
+  return error instanceof TypeError && error.cause instanceof Error && error.cause.message === 'unexpected redirect';
+}
+
 const toUsage = (usage: z.infer<typeof usageSchema>): TokenUsage => ({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
 
 export interface OpenAiProviderOptions {
@@ -27,7 +32,7 @@ export interface OpenAiProviderOptions {
  * An OpenAI-compatible chat-completions client (OpenAI, OpenRouter-style gateways, local servers):
  * a timeout per attempt, retries with exponential backoff and full jitter on 429/5xx/connection
  * failures, and a circuit breaker that fails fast while the upstream is down. Error bodies are
- * never read.
+ * never read; redirects are refused (the key goes to AI_BASE_URL and nowhere else).
  */
 export function createOpenAiProvider({ config, onBreakerStateChange }: OpenAiProviderOptions): ChatProvider {
   const endpoint = `${(config.baseUrl ?? '').replace(/\/+$/, '')}/chat/completions`;
@@ -48,9 +53,13 @@ export function createOpenAiProvider({ config, onBreakerStateChange }: OpenAiPro
           ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
         }),
         signal,
+        // A 307/308 would re-send the prompt and the bearer key to wherever the upstream points.
+        redirect: 'error',
       });
-    } catch {
-      throw signal.aborted ? new UpstreamError('timeout') : new UpstreamError('unreachable');
+    } catch (error) {
+      if (signal.aborted) throw new UpstreamError('timeout');
+      // A redirect is the upstream's configuration, not a transient failure: not retried.
+      throw isRedirectRefusal(error) ? new UpstreamError('rejected') : new UpstreamError('unreachable');
     }
     if (response.ok) return response;
     await response.body?.cancel().catch(() => {});
