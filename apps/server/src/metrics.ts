@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import client from 'prom-client';
-import type { AppConfig } from '@bastion/api';
+import { passwordHashingStats, type AppConfig } from '@bastion/api';
 import { postgresErrorOf, type PoolMonitor, type Sql } from '@bastion/db';
 import { requestIdOf } from './request-id.ts';
 
@@ -43,6 +43,17 @@ export function createMetrics(options: {
   });
   const inFlight = new client.Gauge({ name: 'bastion_http_requests_in_flight', help: 'HTTP requests being served', registers: [registry] });
   new client.Gauge({ name: 'bastion_db_pool_max', help: 'Configured pool size', registers: [registry] }).set(options.poolMax);
+  new client.Gauge({
+    name: 'bastion_password_hashes',
+    help: 'argon2 computations running and waiting for a slot (the gate keeps a core for the event loop)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const { running, waiting } = passwordHashingStats();
+      this.set({ state: 'running' }, running);
+      this.set({ state: 'waiting' }, waiting);
+    },
+  });
   let lastSample: { total: number; active: number } | undefined;
   let sampling: Promise<void> | undefined;
   const sample = () =>

@@ -1,5 +1,5 @@
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import { appRouter, createContextInner, type AppDeps } from '@bastion/api';
+import { appRouter, createContextInner, toTRPCError, type AppDeps } from '@bastion/api';
 import { requestIdOf } from './request-id.ts';
 import { cookieJar } from './cookies.ts';
 
@@ -21,7 +21,9 @@ export function trpcHandler(deps: AppDeps) {
         responseHeaders: { set: (name, value) => res.setHeader(name, value) },
       });
     },
-    onError: ({ error, path, ctx }) => {
+    onError: ({ error: raised, path, ctx }) => {
+      // Errors raised while a subscription streams reach here unmapped, as procedures' never do.
+      const error = toTRPCError(raised);
       const log = ctx?.log ?? deps.logger;
       if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE' || error.code === 'TIMEOUT') {
         log.error({ err: error.cause ?? error, path, trpcCode: error.code }, 'procedure failed');

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { z } from 'zod';
+import { AppError } from '../../errors/app-error.ts';
+import { createWorkGate, GateFullError } from '../../lib/work-gate.ts';
 
 /** OWASP's argon2id baseline: m=19 MiB, t=2, p=1. */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -31,12 +34,31 @@ export function passwordResemblesEmail(password: string, email: string): boolean
   return p === e || p === e.split('@')[0];
 }
 
+/**
+ * argon2 is built to eat a core and 19 MiB per call: a login flood must not take every core (and
+ * every libuv thread) from the requests around it. One core stays free for the event loop; past
+ * the queue, callers are told the server is busy (ADR 050).
+ */
+const hashing = createWorkGate({ concurrency: Math.max(1, availableParallelism() - 1), queueMax: 256 });
+
+async function argon2Work<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await hashing.run(work);
+  } catch (error) {
+    if (error instanceof GateFullError) throw new AppError('SERVICE_UNAVAILABLE', 'server_busy', 'The server is busy. Try again in a moment.');
+    throw error;
+  }
+}
+
+/** How many password hashes run and wait now (for metrics). */
+export const passwordHashingStats = () => hashing.stats();
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, ARGON2_OPTIONS);
+  return argon2Work(() => argon2.hash(password, ARGON2_OPTIONS));
 }
 
 export function verifyPassword(hash: string, password: string): Promise<boolean> {
-  return argon2.verify(hash, password).catch(() => false);
+  return argon2Work(() => argon2.verify(hash, password).catch(() => false));
 }
 
 export function passwordNeedsRehash(hash: string): boolean {
