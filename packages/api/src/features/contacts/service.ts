@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { containsPattern, postgresErrorOf, schema, withTransaction, type Database } from '@bastion/db';
+import { and, asc, desc, eq, inArray, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { containsPattern, postgresErrorOf, preparedOnce, schema, withTransaction, type Database } from '@bastion/db';
 import { fieldErrorsOf } from '../../errors/error-formatter.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { contactCreateInput, type ContactCreate, type ContactDto, type ContactUpdate } from './contact.schema.ts';
@@ -63,8 +63,18 @@ export async function createContact(owner: Owner, input: ContactCreate): Promise
   });
 }
 
+const preparedGet = (db: Database) =>
+  preparedOnce(db, 'contacts_get', () =>
+    db
+      .select(contactColumns)
+      .from(c)
+      .where(and(eq(c.ownerId, sql.placeholder('ownerId')), eq(c.id, sql.placeholder('id'))))
+      .limit(1)
+      .prepare('contacts_get'),
+  );
+
 export async function getContact(owner: Owner, id: string): Promise<ContactDto> {
-  const [row] = await owner.db.select(contactColumns).from(c).where(owned(owner, id)).limit(1);
+  const [row] = await preparedGet(owner.db).execute({ ownerId: owner.auth.userId, id });
   if (!row) throw notFound();
   return toContactDto(row);
 }
@@ -111,16 +121,16 @@ export async function deleteContacts(owner: Owner, ids: string[]): Promise<numbe
 
 /** The sort key as stored in a cursor: lower-cased name, or a timestamp with microseconds. */
 const SORT_KEYS = {
-  name: { expression: sql`lower(${c.name})`, text: sql<string>`lower(${c.name})`, cast: (key: string) => sql`${key}::text` },
+  name: { expression: sql`lower(${c.name})`, text: sql<string>`lower(${c.name})`, cast: (key: string | Placeholder) => sql`${key}::text` },
   createdAt: {
     expression: sql`${c.createdAt}`,
     text: sql<string>`to_char(${c.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-    cast: (key: string) => sql`${key}::timestamptz`,
+    cast: (key: string | Placeholder) => sql`${key}::timestamptz`,
   },
   updatedAt: {
     expression: sql`${c.updatedAt}`,
     text: sql<string>`to_char(${c.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-    cast: (key: string) => sql`${key}::timestamptz`,
+    cast: (key: string | Placeholder) => sql`${key}::timestamptz`,
   },
 } as const;
 
@@ -131,39 +141,89 @@ const SORT_KEYS = {
  */
 const SEARCH_DOCUMENT = sql`(${c.name} || E'\\x1f' || coalesce(${c.email}, '') || E'\\x1f' || coalesce(${c.company}, ''))`;
 
+/** Which statement a list call needs: one per combination, each prepared once per database. */
+interface ListShape {
+  sort: ListInput['sort'];
+  direction: 'asc' | 'desc';
+  cursor: boolean;
+  search: boolean;
+  tag: boolean;
+}
+
+/** The statement's values: literals, or placeholders for a prepared statement. */
+type ListValues = {
+  ownerId: string | Placeholder;
+  cursorKey: string | Placeholder;
+  cursorId: string | Placeholder;
+  pattern: string | Placeholder;
+  tag: string | Placeholder;
+  limit: number | Placeholder;
+};
+
 /**
- * The list query, owner first: every path is served by an index led by owner_id (keyset per sort),
- * the trigram indexes (search) or the tags GIN index. Exported for the EXPLAIN test.
+ * The one definition of the list statement, owner first: every path is served by an index led by
+ * owner_id (keyset per sort), the trigram indexes (search) or the tags GIN index.
  */
-export function listQuery(db: Database, ownerId: string, input: ListInput) {
-  const direction = input.direction ?? (input.sort === 'name' ? 'asc' : 'desc');
-  const sortKey = SORT_KEYS[input.sort];
-  const conditions: SQL[] = [eq(c.ownerId, ownerId)];
-  if (input.cursor) {
-    const cursor = decodeCursor(input.cursor, { sort: input.sort, direction });
-    const after = sql`(${sortKey.expression}, ${c.id}) ${sql.raw(direction === 'asc' ? '>' : '<')} (${sortKey.cast(cursor.key)}, ${cursor.id}::uuid)`;
-    conditions.push(after);
+function buildListQuery(db: Database, shape: ListShape, values: ListValues) {
+  const sortKey = SORT_KEYS[shape.sort];
+  const conditions: SQL[] = [sql`${c.ownerId} = ${values.ownerId}`];
+  if (shape.cursor) {
+    conditions.push(sql`(${sortKey.expression}, ${c.id}) ${sql.raw(shape.direction === 'asc' ? '>' : '<')} (${sortKey.cast(values.cursorKey)}, ${values.cursorId}::uuid)`);
   }
-  if (input.search) conditions.push(sql`${SEARCH_DOCUMENT} ilike ${containsPattern(input.search)} escape '\\'`);
-  if (input.tag) conditions.push(sql`${c.tags} @> array[${input.tag}]::text[]`);
-  const order = direction === 'asc' ? asc : desc;
+  if (shape.search) conditions.push(sql`${SEARCH_DOCUMENT} ilike ${values.pattern} escape '\\'`);
+  if (shape.tag) conditions.push(sql`${c.tags} @> array[${values.tag}]::text[]`);
+  const order = shape.direction === 'asc' ? asc : desc;
+  return db
+    .select({ ...contactColumns, sortKey: sortKey.text })
+    .from(c)
+    .where(and(...conditions))
+    .orderBy(order(sortKey.expression), order(c.id))
+    .limit(values.limit);
+}
+
+function listCall(ownerId: string, input: ListInput): { shape: ListShape; values: ListValues } {
+  const direction = input.direction ?? (input.sort === 'name' ? 'asc' : 'desc');
+  const cursor = input.cursor ? decodeCursor(input.cursor, { sort: input.sort, direction }) : null;
   return {
-    direction,
-    query: db
-      .select({ ...contactColumns, sortKey: sortKey.text })
-      .from(c)
-      .where(and(...conditions))
-      .orderBy(order(sortKey.expression), order(c.id))
-      .limit(input.limit + 1),
+    shape: { sort: input.sort, direction, cursor: cursor !== null, search: Boolean(input.search), tag: Boolean(input.tag) },
+    values: {
+      ownerId,
+      cursorKey: cursor?.key ?? '',
+      cursorId: cursor?.id ?? '',
+      pattern: input.search ? containsPattern(input.search) : '',
+      tag: input.tag ?? '',
+      limit: input.limit + 1,
+    },
   };
 }
 
+/** The list statement with its values inlined, as a query builder (the EXPLAIN test, benchmarks). */
+export function listQuery(db: Database, ownerId: string, input: ListInput) {
+  const { shape, values } = listCall(ownerId, input);
+  return { direction: shape.direction, query: buildListQuery(db, shape, values) };
+}
+
+const PLACEHOLDERS: ListValues = {
+  ownerId: sql.placeholder('ownerId'),
+  cursorKey: sql.placeholder('cursorKey'),
+  cursorId: sql.placeholder('cursorId'),
+  pattern: sql.placeholder('pattern'),
+  tag: sql.placeholder('tag'),
+  limit: sql.placeholder('limit'),
+};
+
+/** Each shape's statement is prepared once per database: building it cost more than running it. */
+const preparedList = (db: Database, shape: ListShape) => {
+  const name = `contacts_list_${shape.sort}_${shape.direction}${shape.cursor ? '_after' : ''}${shape.search ? '_search' : ''}${shape.tag ? '_tag' : ''}`;
+  return preparedOnce(db, name, () => buildListQuery(db, shape, PLACEHOLDERS).prepare(name));
+};
+
 export async function listContacts(owner: Owner, input: ListInput): Promise<{ items: ContactDto[]; nextCursor: string | null }> {
-  const { direction, query } = listQuery(owner.db, owner.auth.userId, input);
-  const rows = await query;
+  const { shape, values } = listCall(owner.auth.userId, input);
+  const rows = await preparedList(owner.db, shape).execute(values);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
-  const next: Cursor | null = rows.length > input.limit && last ? { sort: input.sort, direction, key: last.sortKey, id: last.id } : null;
+  const next: Cursor | null = rows.length > input.limit && last ? { sort: input.sort, direction: shape.direction, key: last.sortKey, id: last.id } : null;
   return { items: page.map(({ sortKey: _sortKey, ...row }) => toContactDto(row)), nextCursor: next ? encodeCursor(next) : null };
 }
 
