@@ -93,6 +93,21 @@ describe('the Postgres store', () => {
     ]);
   });
 
+  it('coalesces the charges of calls made together into one statement, each still counted exactly', async () => {
+    const counting = countingSql(handle.sql);
+    const limiters = createRateLimiters({ config: config('postgres'), sql: counting.sql, logger, metrics: new Registry() });
+    const calls = Array.from({ length: 100 }, (_, i) => limiters.consume([
+      { policy: 'global', key: 'ip:192.0.2.1' },
+      { policy: 'health.ping', key: `ip:192.0.2.${i % 4}` },
+    ]));
+    const decisions = await Promise.all(calls);
+    expect(counting.statements()).toBe(1);
+    // 100 charges of one global key: every count from 1 to 100 handed out once.
+    expect(decisions.map(([global]) => 1000 - global!.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    // 25 charges on each of four ping keys: 25 of 50 used on each.
+    for (let k = 0; k < 4; k++) expect((await limiters.peek('health.ping', `ip:192.0.2.${k}`)).remaining).toBe(25);
+  });
+
   it('does not deadlock when concurrent calls charge the same keys in opposite orders', async () => {
     const limiters = createRateLimiters({ config: config('postgres'), sql: handle.sql, logger, metrics: new Registry() });
     const a = { policy: 'global' as const, key: 'ip:198.51.100.9' };
