@@ -3,7 +3,7 @@ import type { Context } from './context.ts';
 import { formatError } from './errors/error-formatter.ts';
 import { toTRPCError } from './errors/to-trpc-error.ts';
 import { currentRequestId } from './request-scope.ts';
-import { authenticate, requireRole, requireVerifiedEmail } from './features/auth/guards.ts';
+import { authenticate, requireRole, requireVerifiedEmail, type AuthState } from './features/auth/guards.ts';
 import type { RateLimitPolicyName } from './config/rate-limit-policies.ts';
 import { enforceRateLimits } from './lib/rate-limit/enforce.ts';
 import { clientKey } from './lib/rate-limit/client-key.ts';
@@ -64,11 +64,19 @@ const procedurePolicy = t.middleware(async ({ ctx, meta, next }) => {
   return next();
 });
 
+/** The calls of one batched request share its credentials: they are verified once. */
+const authentications = new WeakMap<Context['request'], Promise<AuthState>>();
+function authenticateOnce(ctx: Context): Promise<AuthState> {
+  let authentication = authentications.get(ctx.request);
+  if (!authentication) authentications.set(ctx.request, (authentication = authenticate(ctx)));
+  return authentication;
+}
+
 /** A call whose credentials fail still counts against `global`: bad tokens cannot flood for free. */
 const authenticated = base.use(async ({ ctx, next }) => {
   let auth;
   try {
-    auth = await authenticate(ctx);
+    auth = await authenticateOnce(ctx);
   } catch (error) {
     await enforceRateLimits(ctx, [{ policy: 'global', key: clientKey(ctx.request.ip) }]);
     throw error;
