@@ -57,6 +57,7 @@ describe('every procedure', () => {
         'auth.twoFactor.regenerateRecoveryCodes',
         'admin.users.disable',
         'admin.users.unlock',
+        'admin.users.disableTwoFactor',
         'contacts.create',
         'contacts.get',
         'contacts.update',
