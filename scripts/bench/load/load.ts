@@ -19,6 +19,8 @@ export interface LoadSpec {
   /** Stop after this many responses instead of after `durationSeconds`. */
   amount?: number;
   timeoutSeconds?: number;
+  /** Extra keep-alive connections opened first and held idle for the run (see loader.ts). */
+  holdIdle?: number;
 }
 
 export interface LoadResult {
@@ -35,6 +37,8 @@ export interface LoadResult {
   timeouts: number;
   non2xx: number;
   statusCodes: Record<string, number>;
+  /** With `holdIdle`: how many idle connections were opened, and were still open at the end. */
+  heldIdle?: { asked: number; opened: number; stillOpen: number };
 }
 
 const LOADER = fileURLToPath(new URL('./loader.ts', import.meta.url));

@@ -90,6 +90,7 @@ interface Target {
   itemsPerRequest?: number;
   overallRate?: number;
   connections?: number;
+  holdIdle?: number;
 }
 
 async function measure(target: Target, connections: number, durationSeconds: number, extra: { amount?: number } = {}): Promise<Measure> {
@@ -100,6 +101,7 @@ async function measure(target: Target, connections: number, durationSeconds: num
     durationSeconds,
     requests: target.requests,
     ...(target.overallRate ? { overallRate: target.overallRate } : {}),
+    ...(target.holdIdle ? { holdIdle: target.holdIdle } : {}),
     ...extra,
   });
   const cpu = target.service.cpuMicros() - before;
@@ -118,8 +120,8 @@ async function settle(service: Service): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const before = service.cpuMicros();
-    await sleep(250);
-    if (service.cpuMicros() - before < 25_000) return; // under 10 % of one core
+    await sleep(100);
+    if (service.cpuMicros() - before <= 10_000) return; // under 10 % of one core
   }
 }
 
@@ -175,7 +177,9 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
   const workDir = mkdtempSync(path.join(tmpdir(), 'bastion-load-'));
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
-    for (const step of cleanups.reverse()) await step().catch((error: unknown) => console.error('cleanup:', error));
+    for (const step of cleanups.reverse()) {
+      await step().catch((error: unknown) => console.error('cleanup:', error));
+    }
     if (!options.keepLogs) rmSync(workDir, { recursive: true, force: true });
   };
 
@@ -206,6 +210,19 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       RATE_LIMITS: '*=999999999/60',
       ...extra,
     });
+    const comparatorEnv = { DATABASE_URL: database.url, DB_POOL_MAX: String(options.poolMax), JWT_SECRET: jwtSecret };
+    const comparators = new Map<string, Promise<Service>>();
+    const comparator = (kind: string) => {
+      let running = comparators.get(kind);
+      if (!running) {
+        running = startComparator(kind, kind, comparatorEnv);
+        comparators.set(kind, running);
+        cleanups.push(() => running!.then((service) => service.stop()));
+      }
+      return running;
+    };
+    const kinds = [...(only.has('S1') ? ['http', 'express', 'trpc'] : []), ...(['S2', 'S3', 'S6'].some((id) => only.has(id as ScenarioId)) ? ['floor'] : [])];
+    for (const kind of kinds) void comparator(kind).catch(() => {}); // booting beside the server; awaited where used
     const logFile = path.join(workDir, 'server.log');
     log(`starting the production server (log: ${logFile})`);
     const server = await startProductionServer({ name: 'production', env: serverEnv(), logFile, port });
@@ -230,9 +247,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       if (login.status !== 200 || !data?.accessToken || !data.user) throw new Error(`login ${label}: ${login.status} ${JSON.stringify(login.body)}`);
       return { email, id: data.user.id, auth: { authorization: `Bearer ${data.accessToken}` } };
     };
-    const reader = await signUp('reader');
-    const writer = await signUp('writer');
-    const flooder = await signUp('flooder');
+    const [reader, writer, flooder] = await Promise.all([signUp('reader'), signUp('writer'), signUp('flooder')]);
     // Verified, as a real user would be (contacts do not require it; other procedures might).
     await sql`update users set email_verified_at = now() where id in ${sql([reader.id, writer.id, flooder.id])}`;
     await sql`insert into contacts (owner_id, name, email, company, tags, notes, created_at, updated_at)
@@ -240,19 +255,6 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
              now() - i * interval '1 minute', now() - i * interval '1 minute'
       from generate_series(1, 30) as i`;
     const contactIds = (await sql<{ id: string }[]>`select id from contacts where owner_id = ${reader.id} order by created_at desc limit 10`).map((row) => row.id);
-
-    // ---- comparators
-    const comparatorEnv = { DATABASE_URL: database.url, DB_POOL_MAX: String(options.poolMax), JWT_SECRET: jwtSecret };
-    const comparators = new Map<string, Service>();
-    const comparator = async (kind: string) => {
-      let running = comparators.get(kind);
-      if (!running) {
-        running = await startComparator(kind, kind, comparatorEnv);
-        comparators.set(kind, running);
-        cleanups.push(() => running!.stop());
-      }
-      return running;
-    };
 
     const checks: Check[] = [];
     const answers: LoadReport['answers'] = {};
@@ -271,7 +273,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
           const target = targets[(round + i) % targets.length]!;
           const result = await measure(target, connections, options.durationSeconds);
           measured.get(target.name)!.push(result);
-          log(`${id} c=${target.connections ?? connections} round ${round + 1}/${options.rounds} ${target.name}: ${result.rps.toFixed(0)} req/s, p99 ${result.latency.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}`);
+          log(`${id} c=${(target.connections ?? connections) + (target.holdIdle ?? 0)} round ${round + 1}/${options.rounds} ${target.name}: ${result.rps.toFixed(0)} req/s, p99 ${result.latency.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}`);
         }
       }
       return targets.map((target) => summarize(target.name, target.role, measured.get(target.name)!, target.itemsPerRequest));
@@ -290,7 +292,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
     const create = (auth: Record<string, string>): LoadRequest => ({ method: 'POST', path: '/trpc/contacts.create', headers: { ...auth, 'content-type': 'application/json' }, body: createBody });
 
     // ---- S1: health.ping, full stack vs bare servers
-    if (only.has('S1') || only.has('S5')) {
+    if (only.has('S1')) {
       const bare = await Promise.all(['http', 'express', 'trpc'].map(comparator));
       const normalize = (body: unknown) => JSON.stringify(body).replace(/"time":"[^"]+"/, '"time":"<iso>"');
       const production = await fetchJson(`${server.url}${ping.path}`);
@@ -305,9 +307,9 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       for (const connections of options.connections) {
         const targets = await rounds('S1', connections, [
           { name: 'production', role: 'subject', service: server, requests: [ping] },
-          { name: 'node:http', role: 'comparator', service: comparators.get('http')!, requests: [ping] },
-          { name: 'express', role: 'comparator', service: comparators.get('express')!, requests: [ping] },
-          { name: 'trpc+express', role: 'comparator', service: comparators.get('trpc')!, requests: [ping] },
+          { name: 'node:http', role: 'comparator', service: await comparator('http'), requests: [ping] },
+          { name: 'express', role: 'comparator', service: await comparator('express'), requests: [ping] },
+          { name: 'trpc+express', role: 'comparator', service: await comparator('trpc'), requests: [ping] },
         ]);
         scenarios.push({
           id: 'S1',
@@ -321,9 +323,9 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
 
     // ---- S2 / S6: contacts.list vs the raw floor
     let listMax = 0;
-    if (only.has('S2') || only.has('S6') || only.has('S3') || only.has('S7')) {
+    if (only.has('S2') || only.has('S6')) {
       const floor = await comparator('floor');
-      if (only.has('S2') || only.has('S6')) {
+      {
         const production = await fetchJson(`${server.url}${listPath}`, { headers: reader.auth });
         const raw = await fetchJson(`${floor.url}${listPath}`, { headers: reader.auth });
         const items = (body: unknown) => ((dataOf(body) as { items?: { id: string }[] } | undefined)?.items ?? []);
@@ -335,7 +337,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       for (const connections of options.connections) {
         const targets = await rounds('S2', connections, [
           { name: 'production', role: 'subject', service: server, requests: [list] },
-          { name: 'raw floor', role: 'comparator', service: comparators.get('floor')!, requests: [list] },
+          { name: 'raw floor', role: 'comparator', service: await comparator('floor'), requests: [list] },
         ]);
         listMax = Math.max(listMax, find(targets, 'production').median.rps);
         scenarios.push({ id: 'S2', title: 'contacts.list (20 rows, warm), authenticated, vs node:http + jsonwebtoken + postgres.js', connections, targets, comparisons: [rpsRatio(targets, 'production', 'raw floor', 0.7)] });
@@ -344,7 +346,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
 
     // ---- S3: contacts.create vs the raw floor's INSERT + outbox row in one transaction
     if (only.has('S3')) {
-      const floor = comparators.get('floor')!;
+      const floor = await comparator('floor');
       const production = await fetchJson(`${server.url}/trpc/contacts.create`, { method: 'POST', headers: create(writer.auth).headers!, body: createBody });
       const raw = await fetchJson(`${floor.url}/trpc/contacts.create`, { method: 'POST', headers: create(writer.auth).headers!, body: createBody });
       const shape = (body: unknown) => {
@@ -378,7 +380,8 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       const signedIn = await fetchJson(`${server.url}${loginRequest.path}`, { method: 'POST', headers: loginRequest.headers!, body: loginRequest.body! });
       check('S4', 'the flood signs in (argon2id verify runs)', signedIn.status === 200 && (dataOf(signedIn.body) as { status?: string } | undefined)?.status === 'authenticated');
       for (const connections of options.connections) {
-        const probe: Target = { name: 'S1 probe', role: 'subject', service: server, requests: [ping], overallRate: options.probeRate };
+        // autocannon opens no more connections than the rate.
+        const probe: Target = { name: 'S1 probe', role: 'subject', service: server, requests: [ping], overallRate: options.probeRate, connections: Math.min(connections, options.probeRate) };
         if (options.warmupSeconds > 0) await measure(probe, connections, options.warmupSeconds);
         const alone: Measure[] = [];
         const flooded: Measure[] = [];
@@ -403,7 +406,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
           id: 'S4',
           title: `auth.login flood (argon2id) beside S1 at ${options.probeRate} req/s`,
           connections,
-          note: 'p99 figures are the median over rounds; CPU/req of the flood row counts the probe too',
+          note: `the probe uses ${Math.min(connections, options.probeRate)} connections (autocannon caps them at the rate); p99 figures are the median over rounds; CPU/req of the flood row counts the probe too`,
           targets,
           comparisons: [ratioAtMost('p99 during flood / p99 alone', p99(flooded) / Math.max(p99(alone), 1), 2)],
         });
@@ -414,20 +417,26 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
     if (only.has('S5')) {
       const stores = ['postgres', 'memory', ...(options.redisUrl ? ['redis'] : [])];
       const limited: Target[] = [];
-      for (const store of stores) {
-        const storePort = await freePort();
-        const service = await startProductionServer({
-          name: `limited-${store}`,
-          env: serverEnv({
-            APP_ORIGIN: `http://127.0.0.1:${storePort}`,
-            RATE_LIMIT_STORE: store,
-            RATE_LIMITS: `*=999999999/60,health.ping=${options.burstLimit}/3600`,
-            ...(store === 'redis' ? { REDIS_URL: options.redisUrl! } : {}),
-          }),
-          logFile: path.join(workDir, `server-${store}.log`),
-          port: storePort,
-        });
-        cleanups.push(() => service.stop());
+      // Started side by side: each boot (migrations check, job runner) takes seconds.
+      const services = await Promise.all(
+        stores.map(async (store) => {
+          const storePort = await freePort();
+          const service = await startProductionServer({
+            name: `limited-${store}`,
+            env: serverEnv({
+              APP_ORIGIN: `http://127.0.0.1:${storePort}`,
+              RATE_LIMIT_STORE: store,
+              RATE_LIMITS: `*=999999999/60,health.ping=${options.burstLimit}/3600`,
+              ...(store === 'redis' ? { REDIS_URL: options.redisUrl! } : {}),
+            }),
+            logFile: path.join(workDir, `server-${store}.log`),
+            port: storePort,
+          });
+          cleanups.push(() => service.stop());
+          return { store, service };
+        }),
+      );
+      for (const { store, service } of services) {
         // The burst: 10× the limit, so every later call is over it.
         await runLoad({ url: service.url, connections: Math.min(10, options.connections[0]!), durationSeconds: 10, amount: options.burstLimit * 10, requests: [ping] });
         const refused = await fetchJson(`${service.url}${ping.path}`);
@@ -459,14 +468,18 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       }
       const rate = Math.max(1, Math.floor(listMax / 2));
       const held = options.heldConnections;
+      // autocannon opens at most `overallRate` connections: the loader holds the rest open, idle.
+      const active = Math.min(held, rate);
+      const holdIdle = held - active;
       const targets = await rounds('S6', held, [
-        { name: 'production', role: 'subject', service: server, requests: [list], overallRate: rate },
-        { name: 'raw floor', role: 'comparator', service: comparators.get('floor')!, requests: [list], overallRate: rate },
+        { name: 'production', role: 'subject', service: server, requests: [list], overallRate: rate, connections: active, holdIdle },
+        { name: 'raw floor', role: 'comparator', service: await comparator('floor'), requests: [list], overallRate: rate, connections: active, holdIdle },
       ]);
       scenarios.push({
         id: 'S6',
         title: `contacts.list at a fixed ${rate} req/s (half of S2's ${listMax.toFixed(0)}) over ${held} open connections`,
         connections: held,
+        note: `${active} connections send (autocannon caps them at the rate), ${holdIdle} more are held open idle`,
         targets,
         comparisons: [ratioAtMost('production p99 ms', find(targets, 'production').median.latency.p99, 50, ' ms')],
       });
