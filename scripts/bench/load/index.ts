@@ -3,8 +3,10 @@
 //   pnpm bench:load                                  everything, 100 and 1000 connections, 3 rounds
 //   pnpm bench:load --only S1,S2 --duration 3 --rounds 3 --connections 100
 //   pnpm bench:load --json > report.json             the report as JSON (progress on stderr)
+//   pnpm bench:load --out report.json                Markdown on stdout, JSON into the file
 // Uses DATABASE_URL's server (a throwaway bench_* database) or an embedded PostgreSQL; REDIS_URL
 // adds the Redis store to S5. Targets are printed beside the ratios, never asserted.
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { markdown } from './report.ts';
 import { DEFAULT_OPTIONS, runLoadBenchmark, SCENARIOS, type ScenarioId } from './run.ts';
@@ -23,13 +25,16 @@ const { values } = parseArgs({
     'held-connections': { type: 'string' },
     'keep-logs': { type: 'boolean' },
     json: { type: 'boolean' },
+    out: { type: 'string' },
     help: { type: 'boolean' },
   },
 });
 
 if (values.help) {
   console.log(`pnpm bench:load [--only S1,S2] [--duration 5] [--warmup 2] [--rounds 3] [--connections 100,1000]
-  [--pool 10] [--flood-connections 50] [--probe-rate 200] [--burst-limit 100] [--held-connections 1000] [--keep-logs] [--json]`);
+  [--pool 10] [--flood-connections 50] [--probe-rate 200] [--burst-limit 100] [--held-connections 1000] [--keep-logs]
+  [--json]            print the report as JSON instead of Markdown
+  [--out report.json] also write the JSON report to a file`);
   process.exit(0);
 }
 
@@ -60,7 +65,7 @@ const report = await runLoadBenchmark({
   connections: values.connections ? values.connections.split(',').map((value) => positive('connections', value, 0, 10_000)) : DEFAULT_OPTIONS.connections,
   only,
   poolMax: positive('pool', values.pool, DEFAULT_OPTIONS.poolMax, 500),
-  floodConnections: positive('flood-connections', values['flood-connections'], DEFAULT_OPTIONS.floodConnections, 10_000),
+  floodConnections: positive('flood-connections', values['flood-connections'], DEFAULT_OPTIONS.floodConnections, 100),
   probeRate: positive('probe-rate', values['probe-rate'], DEFAULT_OPTIONS.probeRate, 1_000_000),
   burstLimit: positive('burst-limit', values['burst-limit'], DEFAULT_OPTIONS.burstLimit, 1_000_000),
   heldConnections: positive('held-connections', values['held-connections'], DEFAULT_OPTIONS.heldConnections, 10_000),
@@ -69,5 +74,6 @@ const report = await runLoadBenchmark({
 });
 
 const command = `pnpm bench:load ${process.argv.slice(2).join(' ')}`.trim();
+if (values.out) writeFileSync(values.out, `${JSON.stringify({ command, ...report }, null, 2)}\n`);
 if (values.json) console.log(JSON.stringify({ command, ...report }, null, 2));
 else console.log(markdown(report, command));

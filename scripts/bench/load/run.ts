@@ -25,7 +25,7 @@ export interface LoadBenchOptions {
   only: readonly ScenarioId[];
   /** DB_POOL_MAX of the server and of every comparator with a pool. */
   poolMax: number;
-  /** S4: connections of the login flood, and the fixed rate of the S1 probe beside it. */
+  /** S4: connections of the login flood (at most 100, LOCKOUT_THRESHOLD's maximum), and the fixed rate of the S1 probe beside it. */
   floodConnections: number;
   probeRate: number;
   /** S5: the points of the limited policy (health.ping per hour); the warm-up burst sends 10×. */
@@ -76,6 +76,7 @@ export interface LoadReport {
   server: { rssAfterMB: number; logFile: string; logBytes: number; logLines: number; logErrorLines: number; logMessages: { level: string; msg: string; count: number }[] };
 }
 
+const COMPARATOR_KINDS = ['http', 'express', 'trpc', 'floor'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const key256 = () => randomBytes(32).toString('base64url');
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
@@ -208,6 +209,11 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       SMTP_URL: mail.url,
       // Nothing refused, everything still counted in the store.
       RATE_LIMITS: '*=999999999/60',
+      // A sign-in reserves its attempt before the password is checked, so more than LOCKOUT_THRESHOLD
+      // concurrent sign-ins of one account from one address are refused (429) even when right:
+      // the highest threshold lets S4's flood (≤ 100 connections) reach argon2 every time.
+      LOCKOUT_THRESHOLD: '100',
+      LOGIN_IP_DAILY_CAP: '1000000',
       ...extra,
     });
     const comparatorEnv = { DATABASE_URL: database.url, DB_POOL_MAX: String(options.poolMax), JWT_SECRET: jwtSecret };
@@ -221,7 +227,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       }
       return running;
     };
-    const kinds = [...(only.has('S1') ? ['http', 'express', 'trpc'] : []), ...(['S2', 'S3', 'S6'].some((id) => only.has(id as ScenarioId)) ? ['floor'] : [])];
+    const kinds = [...(only.has('S1') ? COMPARATOR_KINDS.slice(0, 3) : []), ...(['S2', 'S3', 'S6'].some((id) => only.has(id as ScenarioId)) ? ['floor'] : [])];
     for (const kind of kinds) void comparator(kind).catch(() => {}); // booting beside the server; awaited where used
     const logFile = path.join(workDir, 'server.log');
     log(`starting the production server (log: ${logFile})`);
@@ -276,7 +282,9 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
           log(`${id} c=${(target.connections ?? connections) + (target.holdIdle ?? 0)} round ${round + 1}/${options.rounds} ${target.name}: ${result.rps.toFixed(0)} req/s, p99 ${result.latency.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}`);
         }
       }
-      return targets.map((target) => summarize(target.name, target.role, measured.get(target.name)!, target.itemsPerRequest));
+      return targets.map((target) =>
+        summarize(target.name, target.role, measured.get(target.name)!, { itemsPerRequest: target.itemsPerRequest ?? 1, bastion: !COMPARATOR_KINDS.includes(target.service.name) }),
+      );
     };
     const find = (targets: TargetSummary[], name: string) => targets.find((target) => target.name === name)!;
     const rpsRatio = (targets: TargetSummary[], subject: string, against: string, minimum?: number) => {
@@ -441,7 +449,8 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
         await runLoad({ url: service.url, connections: Math.min(10, options.connections[0]!), durationSeconds: 10, amount: options.burstLimit * 10, requests: [ping] });
         const refused = await fetchJson(`${service.url}${ping.path}`);
         check('S5', `the ${store} store refuses over the limit (429 rate_limited)`, refused.status === 429 && JSON.stringify(refused.body).includes('rate_limited'), `status ${refused.status}`);
-        limited.push({ name: `refused (${store})`, role: 'subject', service, requests: [ping], expectedStatus: [429] });
+        // 200 too: when the store cannot answer in time, the in-memory insurance limiter counts afresh.
+        limited.push({ name: `refused (${store})`, role: 'subject', service, requests: [ping], expectedStatus: [429, 200] });
       }
       for (const connections of options.connections) {
         const targets = await rounds('S5', connections, [...limited, { name: 'S1 production', role: 'comparator', service: server, requests: [ping] }]);
@@ -453,7 +462,8 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
           targets,
           comparisons: limited.flatMap((target) => {
             const row = find(targets, target.name).median;
-            return [rpsRatio(targets, target.name, 'S1 production'), ratioAtMost(`${target.name} CPU µs/req / S1's`, row.cpuMicrosPerRequest / Math.max(s1.cpuMicrosPerRequest, 1e-9), 1)];
+            const refusedShare = (row.statusCodes['429'] ?? 0) / Math.max(row.requests, 1);
+            return [ratioTo(`${target.name} share refused (429)`, refusedShare), rpsRatio(targets, target.name, 'S1 production'), ratioAtMost(`${target.name} CPU µs/req / S1's`, row.cpuMicrosPerRequest / Math.max(s1.cpuMicrosPerRequest, 1e-9), 1)];
           }),
         });
       }
@@ -481,7 +491,10 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
         connections: held,
         note: `${active} connections send (autocannon caps them at the rate), ${holdIdle} more are held open idle`,
         targets,
-        comparisons: [ratioAtMost('production p99 ms', find(targets, 'production').median.latency.p99, 50, ' ms')],
+        comparisons: [
+          ratioAtMost('production p99 ms', find(targets, 'production').median.latency.p99, 50, ' ms'),
+          ratioTo('production p99 / raw floor p99', find(targets, 'production').median.latency.p99 / Math.max(find(targets, 'raw floor').median.latency.p99, 1)),
+        ],
       });
     }
 
@@ -510,10 +523,10 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
     const targets: Comparison[] = [];
     for (const scenario of scenarios) for (const comparison of scenario.comparisons) if (comparison.target) targets.push({ ...comparison, label: `${scenario.id} c=${scenario.connections}: ${comparison.label}` });
     const top = Math.max(...options.connections, options.heldConnections);
-    const atTop = scenarios.filter((scenario) => scenario.connections === top).flatMap((scenario) => scenario.targets.filter((target) => target.role === 'subject' || target.name.startsWith('S1')));
+    const atTop = scenarios.filter((scenario) => scenario.connections === top).flatMap((scenario) => scenario.targets.filter((target) => target.bastion));
     if (atTop.length) {
       const bad = atTop.reduce((sum, target) => sum + target.rounds.reduce((s, round) => s + round.errors + round.unexpectedStatus, 0), 0);
-      targets.push({ label: `errors + unexpected non-2xx of the server at ${top} connections`, value: bad, target: '= 0', met: bad === 0 });
+      targets.push({ label: `errors + unexpected non-2xx of Bastion's servers at ${top} connections (all rounds)`, value: bad, target: '= 0', met: bad === 0 });
     }
     targets.push(ratioAtMost('production server RSS after the run, MB', rssAfterMB, 250, ' MB'));
 

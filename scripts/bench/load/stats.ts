@@ -15,6 +15,8 @@ export interface Measure extends LoadResult {
 export interface TargetSummary {
   name: string;
   role: 'subject' | 'comparator';
+  /** Answered by a Bastion server (not by a bare comparator). */
+  bastion: boolean;
   /** Items answered per request (a batch of 10 answers 10). */
   itemsPerRequest: number;
   /** The round with the median req/s; its figures are the ones reported. */
@@ -40,11 +42,12 @@ export interface ScenarioResult {
   comparisons: Comparison[];
 }
 
-export function summarize(name: string, role: TargetSummary['role'], rounds: Measure[], itemsPerRequest = 1): TargetSummary {
+export function summarize(name: string, role: TargetSummary['role'], rounds: Measure[], { itemsPerRequest = 1, bastion = true } = {}): TargetSummary {
   const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
   return {
     name,
     role,
+    bastion,
     itemsPerRequest,
     median: sorted[Math.floor((sorted.length - 1) / 2)]!,
     spread: { minRps: sorted[0]!.rps, maxRps: sorted.at(-1)!.rps },
