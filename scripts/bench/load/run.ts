@@ -110,7 +110,14 @@ async function measure(target: Target, connections: number, durationSeconds: num
   const unexpectedStatus = Object.entries(result.statusCodes).reduce((sum, [code, count]) => sum + (expected.has(Number(code)) ? 0 : count), 0);
   const rssMB = target.service.rssBytes() / 1e6;
   await settle(target.service);
-  return { ...result, cpuMicrosPerRequest: result.requests ? cpu / result.requests : 0, rssMB, unexpectedStatus, unanswered: Math.max(0, result.sent - result.requests - result.errors) };
+  return {
+    ...result,
+    cpuMicrosPerRequest: result.requests ? cpu / result.requests : 0,
+    rssMB,
+    unexpectedStatus,
+    goodRps: result.seconds ? (result.requests - unexpectedStatus) / result.seconds : 0,
+    unanswered: Math.max(0, result.sent - result.requests - result.errors),
+  };
 }
 
 /**
@@ -290,7 +297,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
     const rpsRatio = (targets: TargetSummary[], subject: string, against: string, minimum?: number) => {
       const a = find(targets, subject).median;
       const b = find(targets, against).median;
-      return ratioTo(`${subject} / ${against} req/s`, (a.rps * find(targets, subject).itemsPerRequest) / (b.rps * find(targets, against).itemsPerRequest), minimum);
+      return ratioTo(`${subject} / ${against} good req/s`, (a.goodRps * find(targets, subject).itemsPerRequest) / Math.max(b.goodRps * find(targets, against).itemsPerRequest, 1e-9), minimum);
     };
 
     const ping: LoadRequest = { method: 'GET', path: '/trpc/health.ping' };

@@ -8,6 +8,8 @@ export interface Measure extends LoadResult {
   rssMB: number;
   /** Responses with a status the target is not expected to answer. */
   unexpectedStatus: number;
+  /** Answers with an expected status per second: what the ratios compare (a fast 503 is no win). */
+  goodRps: number;
   /** Requests still unanswered when the run stopped (sent − answered − errors). */
   unanswered: number;
 }
