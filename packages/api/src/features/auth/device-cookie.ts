@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { deriveKey } from '../../lib/crypto/derive-key.ts';
 import type { AppConfig } from '../../config/index.ts';
 import type { CookieJar, CookieOptions } from '../../context.ts';
 
@@ -30,16 +31,7 @@ function cookieOptions(config: AppConfig['auth']): CookieOptions {
   return { httpOnly: true, secure: config.secureCookies, sameSite: 'strict', path: '/', maxAgeSeconds: DEVICE_COOKIE_TTL_SECONDS };
 }
 
-const keys = new WeakMap<Buffer, Buffer>();
-
-function deviceKey(secret: Buffer): Buffer {
-  let key = keys.get(secret);
-  if (!key) {
-    key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'bastion device cookie', 32));
-    keys.set(secret, key);
-  }
-  return key;
-}
+const deviceKey = (secret: Buffer): Buffer => deriveKey(secret, 'bastion device cookie');
 
 function mac(key: Buffer, payload: string): Buffer {
   return createHmac('sha256', key).update(payload).digest();

@@ -1,4 +1,5 @@
-import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { deriveKey } from '../../lib/crypto/derive-key.ts';
 import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { schema, type Transaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
@@ -32,16 +33,7 @@ interface TokenKey {
   secret: Buffer;
 }
 
-const derivedKeys = new WeakMap<Buffer, Buffer>();
-
-function linkKey(key: TokenKey): Buffer {
-  let derived = derivedKeys.get(key.secret);
-  if (!derived) {
-    derived = Buffer.from(hkdfSync('sha256', key.secret, Buffer.alloc(0), 'bastion one-time-token v1', 32));
-    derivedKeys.set(key.secret, derived);
-  }
-  return derived;
-}
+const linkKey = (key: TokenKey): Buffer => deriveKey(key.secret, 'bastion one-time-token v1');
 
 const jobToken = (key: TokenKey, purpose: TokenPurpose, jobId: string) =>
   PREFIX[purpose] + createHmac('sha256', linkKey(key)).update(`${purpose}:${jobId}`).digest('base64url');

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { deriveKey } from './derive-key.ts';
 
 /**
  * The application's one encryption module: AES-256-GCM under a key ring, for secrets that must be
@@ -26,16 +27,7 @@ export class DecryptionError extends Error {
   }
 }
 
-const derived = new WeakMap<Buffer, Buffer>();
-
-function aesKey(key: EncryptionKey): Buffer {
-  let aes = derived.get(key.secret);
-  if (!aes) {
-    aes = Buffer.from(hkdfSync('sha256', key.secret, Buffer.alloc(0), 'bastion aes-256-gcm v1', 32));
-    derived.set(key.secret, aes);
-  }
-  return aes;
-}
+const aesKey = (key: EncryptionKey): Buffer => deriveKey(key.secret, 'bastion aes-256-gcm v1');
 
 export function encrypt(keys: readonly EncryptionKey[], plaintext: string, context: string): string {
   const [key] = keys;
