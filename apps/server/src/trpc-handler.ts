@@ -28,7 +28,8 @@ export function trpcHandler(deps: AppDeps) {
       if (error.code === 'INTERNAL_SERVER_ERROR' || error.code === 'SERVICE_UNAVAILABLE' || error.code === 'TIMEOUT') {
         log.error({ err: error.cause ?? error, path, trpcCode: error.code }, 'procedure failed');
       } else {
-        log.info({ path, trpcCode: error.code, reason: (error as { reason?: string }).reason }, 'procedure refused');
+        // The access log has the status of every refusal already; reasons are for debugging.
+        log.debug({ path, trpcCode: error.code, reason: (error as { reason?: string }).reason }, 'procedure refused');
       }
     },
   });
