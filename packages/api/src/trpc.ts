@@ -7,12 +7,15 @@ import { authenticate, requireRole, requireVerifiedEmail, type AuthState } from 
 import type { RateLimitPolicyName } from './config/rate-limit-policies.ts';
 import { enforceRateLimits } from './lib/rate-limit/enforce.ts';
 import { clientKey } from './lib/rate-limit/client-key.ts';
+import type { Scope } from './features/api-keys/scopes.ts';
 
 export interface Meta {
   /** Shown in docs and checked by tests: who may call the procedure. */
   access?: 'public' | 'authed' | 'verified' | 'admin';
   /** The procedure's rate-limit policy (config/rate-limit-policies.ts); every procedure names one. */
   rateLimit?: RateLimitPolicyName;
+  /** The scopes an API key needs to call the procedure; none declared: keys are refused. */
+  scopes?: readonly Scope[];
 }
 
 const t = initTRPC
