@@ -1,15 +1,22 @@
-import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import type { RequestHandler, Request as ExpressRequest, Response as ExpressResponse } from 'express';
+import { incomingMessageToRequest, internal_exceptionHandler } from '@trpc/server/adapters/node-http';
+import { resolveResponse } from '@trpc/server/http';
 import { appRouter, createContextInner, toTRPCError, type AppDeps } from '@bastion/api';
 import { requestIdOf } from './request-id.ts';
 import { cookieJar } from './cookies.ts';
 
-export function trpcHandler(deps: AppDeps) {
-  return createExpressMiddleware({
+/**
+ * tRPC over Express through tRPC's own request conversion and `resolveResponse` (the adapter API
+ * `@trpc/server/http` offers), with a lean writer: a JSON answer is written in one `end()` and a
+ * stream (batch stream, SSE) chunk by chunk from its reader, where the stock adapter pipes every
+ * answer through a WHATWG WritableStream and spreads its options at each step (ADR 050).
+ */
+export function trpcHandler(deps: AppDeps): RequestHandler {
+  const options = {
     router: appRouter,
     maxBatchSize: deps.config.http.maxBatchSize,
-    maxBodySize: deps.config.http.bodyLimitBytes,
-    createContext: ({ req, res }) => {
-      return createContextInner({
+    createContext: ({ req, res }: { req: ExpressRequest; res: ExpressResponse }) =>
+      createContextInner({
         deps,
         request: {
           requestId: requestIdOf(req),
@@ -19,9 +26,8 @@ export function trpcHandler(deps: AppDeps) {
         },
         cookies: cookieJar(req, res),
         responseHeaders: { set: (name, value) => res.setHeader(name, value) },
-      });
-    },
-    onError: ({ error: raised, path, ctx }) => {
+      }),
+    onError: ({ error: raised, path, ctx }: { error: unknown; path?: string; ctx?: { log: AppDeps['logger'] } }) => {
       // Errors raised while a subscription streams reach here unmapped, as procedures' never do.
       const error = toTRPCError(raised);
       const log = ctx?.log ?? deps.logger;
@@ -32,5 +38,72 @@ export function trpcHandler(deps: AppDeps) {
         log.debug({ path, trpcCode: error.code, reason: (error as { reason?: string }).reason }, 'procedure refused');
       }
     },
+  };
+  const maxBodySize = deps.config.http.bodyLimitBytes;
+
+  return (req, res) => {
+    const path = req.path.slice(req.path.lastIndexOf('/') + 1);
+    handle(req, res, path).catch(internal_exceptionHandler({ ...options, req, res, path }));
+  };
+
+  async function handle(req: ExpressRequest, res: ExpressResponse, path: string): Promise<void> {
+    const request = incomingMessageToRequest(req, res, { maxBodySize });
+    const response = await resolveResponse({
+      router: options.router,
+      maxBatchSize: options.maxBatchSize,
+      req: request,
+      path,
+      error: null,
+      createContext: () => Promise.resolve(options.createContext({ req, res })),
+      onError: options.onError,
+    });
+    await writeResponse(response, res, request.signal);
+  }
+}
+
+async function writeResponse(response: Response, res: ExpressResponse, signal: AbortSignal): Promise<void> {
+  if (res.statusCode === 200) res.statusCode = response.status;
+  let streamed = true;
+  response.headers.forEach((value, key) => {
+    if (key === 'set-cookie') return; // set by the cookie jar on `res`; Headers would merge them
+    if (key === 'content-type' && value.startsWith('application/json')) streamed = false;
+    res.setHeader(key, value);
+  });
+  try {
+    if (!response.body) return;
+    if (!streamed) {
+      res.end(await response.text());
+      return;
+    }
+    const reader = response.body.getReader();
+    const cancel = () => void reader.cancel().catch(() => {});
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || signal.aborted) break;
+        if (!res.write(value)) await drained(res, signal);
+      }
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+  } catch (error) {
+    if (signal.aborted) return;
+    if (!res.headersSent) res.statusCode = 500;
+    throw error;
+  } finally {
+    if (!res.writableEnded) res.end();
+  }
+}
+
+function drained(res: ExpressResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -66,9 +66,15 @@ function service(name: string, url: string, child: ChildProcess): Service {
  * Starts the production server (`apps/server/src/main.ts`) with exactly `env` (plus PATH/HOME),
  * its output (pino JSON lines) appended to `logFile`; resolves once /healthz answers.
  */
-export async function startProductionServer(options: { name: string; env: Record<string, string>; logFile: string; port: number }): Promise<Service> {
+export async function startProductionServer(options: {
+  name: string;
+  env: Record<string, string>;
+  logFile: string;
+  port: number;
+  nodeArgs?: readonly string[];
+}): Promise<Service> {
   const log = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--experimental-strip-types', '--no-warnings', 'apps/server/src/main.ts'], {
     cwd: new URL('../../../', import.meta.url).pathname,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env, PORT: String(options.port) },
     stdio: ['ignore', log, log],
@@ -90,9 +96,9 @@ export async function startProductionServer(options: { name: string; env: Record
 }
 
 /** Starts `comparators.ts <kind>`; it prints its port as the first stdout line. */
-export function startComparator(name: string, kind: string, env: Record<string, string>): Promise<Service> {
+export function startComparator(name: string, kind: string, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<Service> {
   const script = new URL('./comparators.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', script, kind], {
+  const child = spawn(process.execPath, [...nodeArgs, '--experimental-strip-types', '--no-warnings', script, kind], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -34,6 +34,8 @@ export interface LoadBenchOptions {
   heldConnections: number;
   /** Keep the servers' log files (their path is in the report). */
   keepLogs?: boolean;
+  /** Write V8 CPU profiles of every server process (`--cpu-prof`) into this folder. */
+  cpuProfileDir?: string;
   progress?: (line: string) => void;
 }
 
@@ -224,12 +226,13 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       LOGIN_IP_DAILY_CAP: '1000000',
       ...extra,
     });
+    const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfileDir)}`] : [];
     const comparatorEnv = { DATABASE_URL: database.url, DB_POOL_MAX: String(options.poolMax), JWT_SECRET: jwtSecret };
     const comparators = new Map<string, Promise<Service>>();
     const comparator = (kind: string) => {
       let running = comparators.get(kind);
       if (!running) {
-        running = startComparator(kind, kind, comparatorEnv);
+        running = startComparator(kind, kind, comparatorEnv, nodeArgs);
         comparators.set(kind, running);
         cleanups.push(() => running!.then((service) => service.stop()));
       }
@@ -239,7 +242,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
     for (const kind of kinds) void comparator(kind).catch(() => {}); // booting beside the server; awaited where used
     const logFile = path.join(workDir, 'server.log');
     log(`starting the production server (log: ${logFile})`);
-    const server = await startProductionServer({ name: 'production', env: serverEnv(), logFile, port });
+    const server = await startProductionServer({ name: 'production', env: serverEnv(), logFile, port, nodeArgs });
     cleanups.push(() => server.stop());
 
     // ---- seed: three users through the API, 30 contacts for the reader
