@@ -8,7 +8,7 @@ import type { AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
 import { accessLog } from './access-log.ts';
 import { allowedOrigins, csrfGuard, hostGuard } from './guards.ts';
-import { healthRoutes } from './health.ts';
+import { healthRoutes, readinessCheck } from './health.ts';
 import { metricsHandler, type Metrics } from './metrics.ts';
 import { requestId, requestIdOf } from './request-id.ts';
 import { trpcHandler } from './trpc-handler.ts';
@@ -60,7 +60,8 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     }),
   );
 
-  app.use(healthRoutes({ sql: deps.sql, pool, expectedMigration, isShuttingDown }));
+  const readiness = metrics.observeReadiness(readinessCheck({ sql: deps.sql, pool, expectedMigration, isShuttingDown }));
+  app.use(healthRoutes({ sql: deps.sql, pool, expectedMigration, isShuttingDown, readiness }));
   app.get('/metrics', metricsHandler(config, metrics));
   // Health probes and scrapers address the instance by IP, so the Host check comes after them.
   app.use(hostGuard(config));

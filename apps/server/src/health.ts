@@ -5,20 +5,28 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }
 
-export function healthRoutes(options: { sql: Sql; pool: PoolMonitor; expectedMigration: number; isShuttingDown: () => boolean; timeoutMs?: number }): Router {
-  const routes = Router();
+export interface ReadinessOptions {
+  sql: Sql;
+  pool: PoolMonitor;
+  expectedMigration: number;
+  isShuttingDown: () => boolean;
+  timeoutMs?: number;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<'pool' | 'database' | 'migrations', 'ok' | 'failing' | 'saturated' | 'unknown'>;
+}
+
+/**
+ * Readiness: the pool has room, the database answers within the timeout and has every migration
+ * this build needs. With a connection queue already waiting, the answer is immediate: the check
+ * must not queue behind the load it reports. /readyz and the `bastion_ready` gauge share it.
+ */
+export function readinessCheck(options: ReadinessOptions): () => Promise<Readiness> {
   const timeoutMs = options.timeoutMs ?? 2000;
-
-  // Liveness: the process answers; no I/O, so a slow database never gets the process restarted.
-  routes.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  // Readiness: the pool has room, the database answers within the timeout and has every migration
-  // this build needs. With a connection queue already waiting, the answer is immediate: the check
-  // must not queue behind the load it reports.
-  routes.get('/readyz', async (_req, res) => {
-    const checks: Record<string, 'ok' | 'failing' | 'saturated' | 'unknown'> = { pool: 'ok', database: 'failing', migrations: 'failing' };
+  return async () => {
+    const checks: Readiness['checks'] = { pool: 'ok', database: 'failing', migrations: 'failing' };
     if (options.pool.saturated()) Object.assign(checks, { pool: 'saturated', database: 'unknown', migrations: 'unknown' });
     else if (!options.isShuttingDown()) {
       try {
@@ -29,7 +37,21 @@ export function healthRoutes(options: { sql: Sql; pool: PoolMonitor; expectedMig
         if (poolTimeoutOf(error)) Object.assign(checks, { pool: 'saturated', database: 'unknown', migrations: 'unknown' });
       }
     }
-    const ready = !options.isShuttingDown() && Object.values(checks).every((state) => state === 'ok');
+    return { ready: !options.isShuttingDown() && Object.values(checks).every((state) => state === 'ok'), checks };
+  };
+}
+
+export function healthRoutes(options: ReadinessOptions & { readiness?: () => Promise<Readiness> }): Router {
+  const routes = Router();
+  const readiness = options.readiness ?? readinessCheck(options);
+
+  // Liveness: the process answers; no I/O, so a slow database never gets the process restarted.
+  routes.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  routes.get('/readyz', async (_req, res) => {
+    const { ready, checks } = await readiness();
     const { size, inUse, waiting } = options.pool.stats();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks, pool: { size, inUse, waiting } });
   });

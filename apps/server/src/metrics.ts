@@ -9,6 +9,11 @@ export interface Metrics {
   registry: client.Registry;
   requestDuration: client.Histogram<'procedure' | 'type' | 'code'>;
   inFlight: client.Gauge;
+  /**
+   * `bastion_ready` (1/0): the last readiness answer, from /readyz (the balancer's probes) or from
+   * the sampler (every 15 s). Returns the check that records its answers; a scrape runs no query.
+   */
+  observeReadiness<T extends { ready: boolean }>(check: () => Promise<T>): () => Promise<T>;
   /** Takes one pool sample now (the server awaits the first before listening). */
   sample(): Promise<void>;
   /** Stops the periodic pool sampler (at shutdown, before the pool closes). */
@@ -42,6 +47,12 @@ export function createMetrics(options: {
     registers: [registry],
   });
   const inFlight = new client.Gauge({ name: 'bastion_http_requests_in_flight', help: 'HTTP requests being served', registers: [registry] });
+  let readiness: (() => Promise<unknown>) | undefined;
+  const ready = new client.Gauge({
+    name: 'bastion_ready',
+    help: 'Whether this instance is ready for traffic (the last /readyz answer: 1 = 200, 0 = 503)',
+    registers: [registry],
+  });
   new client.Gauge({ name: 'bastion_db_pool_max', help: 'Configured pool size', registers: [registry] }).set(options.poolMax);
   new client.Gauge({
     name: 'bastion_password_hashes',
@@ -69,6 +80,7 @@ export function createMetrics(options: {
       } catch {
         lastSample = undefined;
       }
+      await readiness?.().catch(() => ready.set(0));
     })().finally(() => (sampling = undefined)));
   const sampler = setInterval(() => void sample(), options.sampleIntervalMs ?? POOL_SAMPLE_INTERVAL_MS);
   sampler.unref();
@@ -125,7 +137,22 @@ export function createMetrics(options: {
     if (postgresErrorOf(error)?.code === '57014') statementTimeouts.inc();
   });
   pool.onRefused(() => poolTimeouts.inc());
-  return { registry, requestDuration, inFlight, sample, stop: () => clearInterval(sampler) };
+  return {
+    registry,
+    requestDuration,
+    inFlight,
+    observeReadiness: (check) => {
+      const recorded = async () => {
+        const answer = await check();
+        ready.set(answer.ready ? 1 : 0);
+        return answer;
+      };
+      readiness = recorded;
+      return recorded;
+    },
+    sample,
+    stop: () => clearInterval(sampler),
+  };
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -135,10 +162,16 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * <token>` is served; the comparison is of equal-length digests in constant time, so neither the
  * token's length nor its prefix can be learnt from response times.
  */
-export function metricsHandler(config: AppConfig, metrics: Metrics): RequestHandler {
+/** Whether an Authorization header carries METRICS_TOKEN (any header passes when none is set). */
+export function metricsAuthorization(config: AppConfig): (authorization: string | undefined) => boolean {
   const expected = config.metrics.token === undefined ? undefined : digest(`Bearer ${config.metrics.token}`);
+  return (authorization) => !expected || timingSafeEqual(digest(authorization ?? ''), expected);
+}
+
+export function metricsHandler(config: AppConfig, metrics: Metrics): RequestHandler {
+  const authorized = metricsAuthorization(config);
   return async (req, res) => {
-    if (expected && !timingSafeEqual(digest(req.get('authorization') ?? ''), expected)) {
+    if (!authorized(req.get('authorization'))) {
       res.status(401).json({ error: { message: 'A valid metrics token is required.', data: { reason: 'unauthenticated', httpStatus: 401, requestId: requestIdOf(req) } } });
       return;
     }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type DestinationStream } from 'pino';
 import { Counter, Registry } from 'prom-client';
-import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
+import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, securityEventsCounter, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -60,6 +60,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     await Promise.all([closeMainPool(), counters?.close()]);
   };
   const registry = new Registry();
+  securityEventsCounter(registry);
   let jobs;
   try {
     jobs = await startJobRunner({ config, db, logger, url, workers: config.jobs.workers, metrics: registry });

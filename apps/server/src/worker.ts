@@ -1,5 +1,8 @@
-import { createLogger, startJobRunner } from '@bastion/api';
+import { createServer, type Server } from 'node:http';
+import client from 'prom-client';
+import { createLogger, startJobRunner, type AppConfig } from '@bastion/api';
 import { createDb } from '@bastion/db';
+import { metricsAuthorization } from './metrics.ts';
 import { exitOnSignal, loadConfigOrExit } from './process.ts';
 
 /**
@@ -15,12 +18,39 @@ async function main() {
   }
   const logger = createLogger({ level: config.log.level });
   const { db, close } = createDb({ ...config.db, url });
-  const jobs = await startJobRunner({ config, db, logger, url, workers: true });
-  logger.info('worker started');
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const jobs = await startJobRunner({ config, db, logger, url, workers: true, metrics: registry });
+  const metricsServer = config.metrics.workerPort ? await serveMetrics(config, registry, config.metrics.workerPort) : undefined;
+  logger.info({ metricsPort: config.metrics.workerPort }, 'worker started');
   exitOnSignal(logger, async () => {
     await jobs.stop(config.http.shutdownTimeoutMs);
+    await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
     await close();
     logger.info('worker stopped');
+  });
+}
+
+/** The worker's own /metrics (job runs, process metrics), behind METRICS_TOKEN like the API's. */
+function serveMetrics(config: AppConfig, registry: client.Registry, port: number): Promise<Server> {
+  const authorized = metricsAuthorization(config);
+  const server = createServer((req, res) => {
+    if (req.url !== '/metrics' || req.method !== 'GET') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (!authorized(req.headers.authorization)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"message":"A valid metrics token is required."}}');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, config.http.host, () => resolve(server));
   });
 }
 

@@ -28,7 +28,7 @@ export async function startJobRunner(options: {
   if (!options.workers) return startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config) });
   const mailer = config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl, config.mail.from) : outboxMailer(options.db);
   const resolveLinks = linkMailResolver({ db: options.db, config, logger: options.logger, metrics: options.metrics ?? new Registry() });
-  const running = await startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), workers: [sendMailWorker(mailer, resolveLinks), pruneCountersWorker(options.db)] });
+  const running = await startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), workers: [sendMailWorker(mailer, resolveLinks), pruneCountersWorker(options.db)], metrics: options.metrics });
   return {
     queue: running.queue,
     stop: async (timeoutMs) => {

@@ -108,6 +108,7 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).max(200).default('Bastion <no-reply@localhost>'),
   WORKERS: z.enum(['on', 'off']).default('on'),
   JOB_RETRY_DELAY_S: int(1, 3600).default(5),
+  WORKER_METRICS_PORT: int(1, 65_535).optional(),
 
   PREFERENCES_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),
   PREFERENCES_CACHE_MAX: int(1, 1_000_000).default(10_000),

@@ -63,7 +63,7 @@ export interface AppConfig {
       accountFailureWindowSeconds: number;
     };
   };
-  metrics: { token: string | undefined };
+  metrics: { token: string | undefined; workerPort: number | undefined };
   rateLimit: {
     /** postgres (default, shared by every instance), redis when REDIS_URL is set, memory only if chosen. */
     store: 'postgres' | 'redis' | 'memory';
@@ -160,7 +160,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         accountFailureWindowSeconds: env.LOGIN_ACCOUNT_FAILURE_WINDOW_S,
       },
     },
-    metrics: { token: env.METRICS_TOKEN },
+    metrics: { token: env.METRICS_TOKEN, workerPort: env.WORKER_METRICS_PORT },
     rateLimit: {
       store: env.RATE_LIMIT_STORE ?? (env.REDIS_URL ? 'redis' : 'postgres'),
       redisUrl: env.REDIS_URL,

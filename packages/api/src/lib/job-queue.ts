@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 
 /** pg-boss keeps its tables in this schema of the application's database. */
 export const JOB_SCHEMA = 'pgboss';
@@ -42,8 +43,11 @@ export async function startJobs(options: {
   logger: Logger;
   queues: QueueDefinition[];
   workers?: JobWorker<never>[];
+  /** Where `bastion_jobs_total{queue,outcome}` is counted (a worker's runs: succeeded, failed, dead). */
+  metrics?: Registry;
 }): Promise<RunningJobs> {
   const log = options.logger.child({ component: 'jobs' });
+  const runs = options.workers?.length && options.metrics ? jobRunsCounter(options.metrics) : undefined;
   const boss = new PgBoss({ connectionString: options.url, schema: JOB_SCHEMA, max: 3, application_name: 'bastion-jobs', useListenNotify: true });
   // pg-boss reports background failures as events; without a listener they would crash the process.
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
@@ -64,10 +68,15 @@ export async function startJobs(options: {
       if (!job) return;
       try {
         await worker.handle(job.data as never, { id: job.id });
+        runs?.inc({ queue: worker.queue.name, outcome: 'succeeded' });
         log.info({ queue: worker.queue.name, jobId: job.id }, 'job done');
       } catch (error) {
+        // The last allowed run failed: pg-boss keeps the job as failed and will not run it again.
+        const dead = job.retryCount >= worker.queue.retryLimit;
+        runs?.inc({ queue: worker.queue.name, outcome: dead ? 'dead' : 'failed' });
         // Only the error: job data may hold addresses.
-        log.warn({ queue: worker.queue.name, jobId: job.id, err: error }, 'job failed; it will be retried');
+        if (dead) log.error({ queue: worker.queue.name, jobId: job.id, err: error, retryCount: job.retryCount }, 'job failed for the last time; it will not be retried');
+        else log.warn({ queue: worker.queue.name, jobId: job.id, err: error }, 'job failed; it will be retried');
         throw error;
       }
     });
@@ -84,4 +93,21 @@ export async function startJobs(options: {
     },
     stop: (timeoutMs) => boss.stop({ graceful: true, close: true, timeout: Math.max(timeoutMs, 1000) }),
   };
+}
+
+const counters = new WeakMap<Registry, Counter<'queue' | 'outcome'>>();
+
+/** One counter per registry: a test process may start several job runners on one registry. */
+function jobRunsCounter(registry: Registry): Counter<'queue' | 'outcome'> {
+  let counter = counters.get(registry);
+  if (!counter) {
+    counter = new Counter({
+      name: 'bastion_jobs_total',
+      help: 'Job runs by queue and outcome (succeeded; failed: retried later; dead: the last retry failed)',
+      labelNames: ['queue', 'outcome'] as const,
+      registers: [registry],
+    });
+    counters.set(registry, counter);
+  }
+  return counter;
 }

@@ -27,8 +27,11 @@ export type SecurityEventType =
 
 const counters = new WeakMap<Registry, Counter<'type'>>();
 
-/** `bastion_security_events_total{type}`: failed sign-ins, lockouts and reuse are worth alerting on. */
-function counterOf(registry: Registry): Counter<'type'> {
+/**
+ * `bastion_security_events_total{type}`: failed sign-ins, lockouts and reuse are worth alerting on.
+ * The server registers it at start, so the family is exported (and alertable) before a first event.
+ */
+export function securityEventsCounter(registry: Registry): Counter<'type'> {
   let counter = counters.get(registry);
   if (!counter) {
     counter = new Counter({ name: 'bastion_security_events_total', help: 'Security events recorded, by type', labelNames: ['type'] as const, registers: [registry] });
@@ -52,5 +55,5 @@ export async function recordSecurityEvent(
     requestId: ctx.request.requestId,
     details,
   });
-  counterOf(ctx.metrics).inc({ type });
+  securityEventsCounter(ctx.metrics).inc({ type });
 }
