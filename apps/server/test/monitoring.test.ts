@@ -11,6 +11,10 @@ import { startTestServer, TEST_ENV, type TestServer } from '../../../test/helper
 
 const root = new URL('../../../', import.meta.url).pathname;
 const alertRules = readFileSync(path.join(root, 'ops/prometheus/alerts.yml'), 'utf8');
+const dashboard = JSON.parse(readFileSync(path.join(root, 'ops/grafana/bastion.json'), 'utf8')) as {
+  uid: string;
+  panels: { title: string; targets: { expr: string }[] }[];
+};
 const METRICS_TOKEN = 'monitoring-test-metrics-token-0123456789';
 const families = (exposition: string) => new Set([...exposition.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]!));
 
@@ -35,6 +39,17 @@ describe('monitoring', () => {
     const missing = [...metricFamilies(alertRules)].filter((family) => !exported.has(family));
     expect(missing).toEqual([]);
     expect(metricFamilies(alertRules).size).toBeGreaterThan(8);
+  });
+
+  it('the Grafana dashboard parses and charts only metrics the API exports', async () => {
+    expect(dashboard.uid).toBe('bastion');
+    expect(dashboard.panels.length).toBeGreaterThan(10);
+    for (const panel of dashboard.panels) expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+    const charted = metricFamilies(dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)).join('\n'));
+    const exported = families(await scrape(server.url));
+    expect([...charted].filter((family) => !exported.has(family))).toEqual([]);
+    // Every alert's metric is on the dashboard too: an operator paged by it can look at it.
+    expect([...metricFamilies(alertRules)].filter((family) => !charted.has(family))).toEqual([]);
   });
 
   it('bastion_ready is the last readiness answer', async () => {
