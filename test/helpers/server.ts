@@ -40,7 +40,8 @@ export async function startTestServer(env: Record<string, string> = {}, database
       assertNoSecretsIn(logs.join(''));
     },
     logs,
-    client: (options = {}) => createBastionClient({ baseUrl: server.url, accessToken: options.accessToken, headers: options.headers, batch: false }),
+    // No retries: server tests assert exactly what the server answered (a 429, a 503) and count calls.
+    client: (options = {}) => createBastionClient({ baseUrl: server.url, accessToken: options.accessToken, headers: options.headers, retries: 0 }),
   };
 }
 
