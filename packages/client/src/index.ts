@@ -25,7 +25,7 @@ interface CommonOptions {
   maxRetryAfterMs?: number;
   /** Retries across all calls of this client: a budget, or its options (default ratio 0.1, floor 10). */
   retryBudget?: RetryBudget | RetryBudgetOptions;
-  /** Extra headers on every request. */
+  /** Extra headers on every request (`x-request-id` and `authorization` are set by the client: use `callOptions({ requestId })`). */
   headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   fetch?: typeof fetch;
 }
