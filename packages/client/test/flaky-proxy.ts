@@ -19,8 +19,10 @@ export interface ProxiedCall {
   headers: IncomingHttpHeaders;
   /** performance.now() when the request arrived. */
   arrivedAt: number;
-  /** performance.now() when the proxy finished its own answer (a scripted status), if it did. */
-  answeredAt?: number;
+  /** The status the client was sent (scripted or the server's), once known. */
+  status?: number;
+  /** The `Retry-After` the client was sent, if any. */
+  retryAfter?: string;
   /** Settles when the client closes the connection before any answer was sent. */
   closedByClient: Promise<void>;
 }
@@ -65,7 +67,9 @@ export async function startFlakyProxy(target: string) {
     if (typeof action === 'object') {
       req.resume();
       res.writeHead(action.status, { 'content-type': 'text/plain', ...action.headers });
-      res.end(action.body ?? `scripted ${action.status}`, () => (call.answeredAt = performance.now()));
+      call.status = action.status;
+      call.retryAfter = action.headers?.['retry-after'];
+      res.end(action.body ?? `scripted ${action.status}`);
       return;
     }
     const forwarded = http.request(
@@ -76,6 +80,8 @@ export async function startFlakyProxy(target: string) {
           answer.on('end', () => req.socket.destroy());
           return;
         }
+        call.status = answer.statusCode;
+        call.retryAfter = answer.headers['retry-after'];
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
