@@ -30,10 +30,11 @@ function runService(env: Record<string, string>): Promise<{ code: number | null;
   });
 }
 
-/** The credential the service is given. */
-function credentialEnv(): Record<string, string> {
-  // API key: switch when apiKeys.create lands — create one with the contacts:read scope and return
-  // { BASTION_API_KEY: (await owner.client.apiKeys.create.mutate({ name: 'digest', scopes: ['contacts:read'] })).key }.
+/** The credential the service is given: as deployed, an API key with only `contacts:read`. */
+async function credentialEnv(): Promise<Record<string, string>> {
+  // API key: switch when apiKeys.create lands
+  // const { key } = await owner.client.apiKeys.create.mutate({ name: 'nightly digest', scopes: ['contacts:read'] });
+  // return { BASTION_API_KEY: key };
   return { BASTION_ACCESS_TOKEN: owner.accessToken };
 }
 
@@ -60,7 +61,7 @@ describe('the contacts digest service', () => {
   it('pages through every contact of the owner and writes the digest', async () => {
     const outputPath = path.join(outputDir, 'digest.json');
 
-    const run = await runService({ BASTION_URL: server.url, ...credentialEnv(), DIGEST_NEWEST: '3', DIGEST_OUTPUT: outputPath });
+    const run = await runService({ BASTION_URL: server.url, ...(await credentialEnv()), DIGEST_NEWEST: '3', DIGEST_OUTPUT: outputPath });
 
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
