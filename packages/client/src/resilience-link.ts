@@ -32,7 +32,7 @@ export interface ResilienceOptions {
   budget: RetryBudget;
 }
 
-/** Statuses that say "try again later" about a request the server did not act on. */
+/** "Try again later": rate limited, or a proxy/gateway could not reach a healthy server. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 /**
@@ -44,7 +44,7 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 export function resilienceLink(options: ResilienceOptions): TRPCLink<AppRouter> {
   return () =>
     ({ op, next }) => {
-      // A subscription is long-lived by design: no deadline, no retries (none are served over HTTP here).
+      // Long-lived by design (and not carried by this client's httpLink): no deadline, no retries.
       if (op.type === 'subscription') return next(op);
       return observable((observer) => {
         const context = op.context as BastionCallContext;
@@ -120,8 +120,9 @@ export function resilienceLink(options: ResilienceOptions): TRPCLink<AppRouter> 
  */
 function retryDelay(error: TRPCClientError<AppRouter>, attempts: number, options: ResilienceOptions, remainingMs: number): number | null {
   const response = responseOf(error);
+  // Without an HTTP answer (connection refused or reset, DNS, …) a query is retried; a
+  // client-side abort or deadline never reaches here.
   if (response && !RETRYABLE_STATUS.has(response.status)) return null;
-  // No HTTP answer: connection refused or reset, DNS, … (a client-side abort was excluded before).
   let delay: number;
   const serverWait = response ? retryAfterMs(response.headers.get('retry-after')) : null;
   if (serverWait !== null) {
