@@ -40,7 +40,10 @@ export async function startTestServer(env: Record<string, string> = {}, database
       assertNoSecretsIn(logs.join(''));
     },
     logs,
-    client: (options = {}) => createBastionClient({ baseUrl: server.url, accessToken: options.accessToken, headers: options.headers, batch: false }),
+    // No retries: server tests assert exactly what the server answered (a 429, a 503) and count
+    // calls. No client deadline of its own either: a slow call is the test's timeout to report.
+    client: (options = {}) =>
+      createBastionClient({ baseUrl: server.url, accessToken: options.accessToken, headers: options.headers, retries: 0, timeoutMs: 120_000 }),
   };
 }
 

@@ -4,7 +4,7 @@ import { createTestDatabase } from '../../../test/helpers/database.ts';
 import { startServerProcess, type ServerProcess } from '../../../test/helpers/process.ts';
 import { STRONG_PASSWORD, uniqueEmail } from '../../../test/helpers/server.ts';
 
-const client = (server: ServerProcess, accessToken?: string) => createBastionClient({ baseUrl: server.url, accessToken, batch: false });
+const client = (server: ServerProcess, accessToken?: string) => createBastionClient({ baseUrl: server.url, accessToken, retries: 0, timeoutMs: 120_000 });
 
 async function login(server: ServerProcess, email: string) {
   const result = await client(server).auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' });
