@@ -38,6 +38,11 @@ export interface DbHandle {
   close(timeoutSeconds?: number): Promise<void>;
 }
 
+/** Seconds before a failed connection retries: 25 ms doubling to 250 ms, with jitter (½–1×). */
+export function reconnectBackoffSeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.025 * 2 ** Math.min(retries, 10), 0.25);
+}
+
 export function createDb(config: DbConfig): DbHandle {
   const applicationName = `bastion:${process.pid}:${randomBytes(3).toString('hex')}`;
   const raw = postgres(config.url, {
@@ -45,6 +50,11 @@ export function createDb(config: DbConfig): DbHandle {
     idle_timeout: config.idleTimeoutSeconds,
     max_lifetime: config.maxLifetimeSeconds,
     connect_timeout: config.connectTimeoutSeconds,
+    // A query handed to a connection that failed waits for its reconnect. postgres.js's default
+    // backoff grows with a count shared by the whole pool (3^n/100 s, up to 20 s), so with the
+    // database down a burst waited 6–30 s per call; capped at 250 ms, every call fails within
+    // about that (503 database_unavailable) and the first connect after recovery is as quick.
+    backoff: reconnectBackoffSeconds,
     onnotice: () => {},
     connection: {
       application_name: applicationName,
