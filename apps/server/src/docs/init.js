@@ -1,3 +1,4 @@
+/* global window */
 // The docs page's initializer: a served file, so the page runs under the app's CSP with no inline
 // script. validatorUrl: null — Swagger UI would otherwise send the document to an outside validator.
 window.addEventListener('load', function () {

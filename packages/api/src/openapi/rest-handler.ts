@@ -4,6 +4,7 @@ import { coerceSchema, createOpenApiNodeHttpHandler, getInputOutputParsers, unwr
 import type { ZodObject } from 'zod';
 import { createContextInner, noCookies, type AppDeps, type RequestInfo } from '../context.ts';
 import { toTRPCError } from '../errors/to-trpc-error.ts';
+import { VALIDATION_MESSAGE } from '../errors/error-formatter.ts';
 import { appRouter } from '../root.ts';
 import { restOperations } from './document.ts';
 
@@ -39,7 +40,9 @@ export function toRestErrorBody(raw: string): string {
   if (!body || typeof body !== 'object' || !body.data) return raw;
   const { stack: _stack, ...data } = body.data;
   const code = TRPC_ERROR_CODES_BY_KEY[(data.code ?? 'INTERNAL_SERVER_ERROR') as keyof typeof TRPC_ERROR_CODES_BY_KEY] ?? -32603;
-  return JSON.stringify({ error: { message: body.message, code, data } });
+  // The library replaces a validation failure's message with its own wording.
+  const message = data.reason === 'validation_failed' ? VALIDATION_MESSAGE : body.message;
+  return JSON.stringify({ error: { message, code, data } });
 }
 
 /**
