@@ -107,7 +107,9 @@ export function openApiDocument(baseUrl = ''): OpenAPIObject {
       },
     },
   });
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, Error: errorSchema as never }, responses: RESPONSES as never };
+  // The library's own error schemas (`error.BAD_REQUEST`, …) describe a body we do not send.
+  const schemas = Object.fromEntries(Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')));
+  document.components = { ...document.components, schemas: { ...schemas, Error: errorSchema as never }, responses: RESPONSES as never };
   for (const operation of restOperations()) {
     const item = document.paths?.[operation.path.replace(/\/$/, '')] as Record<string, Operation> | undefined;
     const described = item?.[operation.method];
