@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '@bastion/api';
 import { createTestDatabase } from '../../../test/helpers/database.ts';
 import { refusalOf, startTestServer, STRONG_PASSWORD, type TestServer } from '../../../test/helpers/server.ts';
 import { metricValue, signUp } from '../../../test/helpers/users.ts';
@@ -238,6 +239,41 @@ describe('authenticating with an API key', () => {
     const logs = a.logs.join('');
     expect(logs).toContain(key.prefix);
     expect(logs).not.toContain(KEY.exec(key.key)![2]);
+  });
+});
+
+describe('every procedure of the router', () => {
+  const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string; meta?: { access?: string; scopes?: readonly string[] } } }>).filter(
+    ([, procedure]) => procedure._def.meta?.access !== 'public',
+  );
+
+  /** The raw answer's error data: a query as GET, a mutation as POST, a subscription as GET (SSE). */
+  async function call(path: string, type: string, token: string) {
+    const headers = { authorization: `Bearer ${token}` };
+    const response =
+      type === 'mutation'
+        ? await fetch(`${a.url}/trpc/${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' })
+        : await fetch(`${a.url}/trpc/${path}?input=${encodeURIComponent('{}')}`, { headers });
+    const text = await response.text();
+    if (type === 'subscription') return { status: response.status, reason: /"reason":"([a-z_]+)"/.exec(text)?.[1] };
+    return { status: response.status, reason: (JSON.parse(text) as { error?: { data?: { reason?: string } } }).error?.data?.reason };
+  }
+
+  it('refuses a key with every scope where no scope is declared, and a key with none of the declared ones', async () => {
+    const user = await signUp(a);
+    await a.deps.sql`update users set email_verified_at = now() where id = ${user.id}`;
+    const all = await keyFor(user, ['contacts:read', 'contacts:write', 'preferences:read', 'preferences:write', 'assistant:use', 'webhooks:manage']);
+    const none = await keyFor(user, ['webhooks:manage']);
+    const unscoped = procedures.filter(([, procedure]) => !procedure._def.meta?.scopes);
+    const scoped = procedures.filter(([, procedure]) => procedure._def.meta?.scopes && !procedure._def.meta.scopes.includes('webhooks:manage'));
+    expect(unscoped.length).toBeGreaterThan(15);
+    expect(scoped.length).toBeGreaterThan(10);
+    for (const [path, procedure] of unscoped) {
+      expect({ path, ...(await call(path, procedure._def.type, all.key)) }).toMatchObject({ path, reason: 'api_key_not_allowed' });
+    }
+    for (const [path, procedure] of scoped) {
+      expect({ path, ...(await call(path, procedure._def.type, none.key)) }).toMatchObject({ path, reason: 'insufficient_scope' });
+    }
   });
 });
 
