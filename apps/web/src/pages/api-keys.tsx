@@ -1,6 +1,6 @@
 import type { RouterOutputs } from '@bastion/api';
 import { SCOPE_NAMES, SCOPES, type Scope } from '@bastion/api/scopes';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { FormAlert, Notice } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Dialog } from '../components/dialog.tsx';
@@ -181,7 +181,10 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) 
 /** The one time the secret exists outside the service that will hold it. */
 function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }) {
   const inputId = useId();
+  const headingRef = useRef<HTMLHeadingElement>(null);
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  // The form that had focus is gone: keyboard and screen-reader users land on the key.
+  useEffect(() => headingRef.current?.focus(), []);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(created.key);
@@ -192,7 +195,7 @@ function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }
   };
   return (
     <section aria-labelledby="new-key" className="space-y-3 rounded-xl border border-amber-300 bg-amber-50 p-4 sm:p-5">
-      <h2 id="new-key" tabIndex={-1} className="text-base font-semibold text-amber-950">
+      <h2 id="new-key" ref={headingRef} tabIndex={-1} className="text-base font-semibold text-amber-950 focus:outline-none">
         Copy your new key now
       </h2>
       <p role="alert" className="text-sm text-amber-900">
