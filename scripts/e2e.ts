@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '@bastion/db/embedded';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import { walkApiKeys } from './e2e/api-keys.ts';
 import { walkAssistant } from './e2e/assistant.ts';
 import { walkContacts } from './e2e/contacts.ts';
 import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
@@ -192,6 +193,7 @@ async function walk(page: Page, baseUrl: string, api: ApiRejections) {
   });
 
   await walkContacts(page, baseUrl, api);
+  await walkApiKeys(page, baseUrl);
 
   await step('sign out lands on sign-in, and the account is then out of reach', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();

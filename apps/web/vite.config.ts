@@ -10,7 +10,7 @@ export default defineConfig({
     port: 5173,
     strictPort: true,
     // Proxied rather than cross-origin, so the API's httpOnly SameSite=Strict cookies just work.
-    proxy: { '/trpc': { target: apiTarget } },
+    proxy: { '/trpc': { target: apiTarget }, '/api': { target: apiTarget } },
   },
   build: {
     outDir: 'dist',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { applyAllowList, redact, scanText, type AllowEntry, type Finding } from './secret-scan.ts';
 import { ROOT } from './pnpm-json.ts';
 
-const SKIP = [/^pnpm-lock\.yaml$/, /\.(png|jpe?g|gif|ico|woff2?|ttf|pdf|zip|gz)$/i, /^drizzle\/meta\//];
+const SKIP = [/^pnpm-lock\.yaml$/, /^\.ci\/secret-scan-allowlist\.json$/, /\.(png|jpe?g|gif|ico|woff2?|ttf|pdf|zip|gz)$/i, /^drizzle\/meta\//];
 
 const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
 const findings: Finding[] = [];

@@ -73,6 +73,7 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   ['a test password', /correct-horse-battery-staple/],
   ['a Set-Cookie value', /bastion_(at|rt)=[^;\s"]+/],
   ['the test AI API key', /sk-bastion-test-/],
+  ['an API key secret', /bst_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}/],
   ['an upstream error body', /upstream-secret-body/],
 ];
 

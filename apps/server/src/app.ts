@@ -7,10 +7,12 @@ import helmet from 'helmet';
 import type { AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
 import { accessLog } from './access-log.ts';
+import { apiDocsRoutes } from './api-docs.ts';
 import { allowedOrigins, csrfGuard, hostGuard } from './guards.ts';
 import { healthRoutes, readinessCheck } from './health.ts';
 import { metricsHandler, type Metrics } from './metrics.ts';
 import { requestId, requestIdOf } from './request-id.ts';
+import { restHandler } from './rest-handler.ts';
 import { trpcHandler } from './trpc-handler.ts';
 import { trpcMetrics } from './trpc-metrics.ts';
 
@@ -83,6 +85,11 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     trpcHandler(deps),
   );
 
+  // REST for services (bearer credentials only: no cookies, so no CSRF to guard against) and its
+  // description. No CORS: browsers on other origins have no business here.
+  app.use('/api/v1', restHandler(deps));
+  app.use(apiDocsRoutes());
+
   if (webDistDir && existsSync(path.join(webDistDir, 'index.html'))) {
     // Only the web app's files are compressed here: API responses are small and per-request
     // compression cost more CPU than the rest of a cheap call; a proxy in front compresses them if
@@ -90,7 +97,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     app.use(compression());
     app.use(express.static(webDistDir, { index: false, maxAge: '1h', immutable: false }));
     // The SPA's client-side routes; unknown API-ish paths still 404.
-    app.get(/^\/(?!trpc|metrics|healthz|readyz).*/, (req, res, next) => {
+    app.get(/^\/(?!trpc|api|metrics|healthz|readyz).*/, (req, res, next) => {
       if (!req.accepts('html')) return next();
       // Development-only pages (the mailbox) do not exist in production.
       if (config.isProduction && req.path.startsWith('/dev/')) return next();

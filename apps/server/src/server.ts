@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type DestinationStream } from 'pino';
 import { Counter, Registry } from 'prom-client';
-import { createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, securityEventsCounter, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
+import { ApiKeyStore, createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, securityEventsCounter, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -85,6 +85,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     sql,
     logger,
     sessionCache: new SessionCache({ ttlMs: 5_000 }),
+    apiKeys: new ApiKeyStore({ db, logger, metrics: registry }),
     bus: config.redis.url ? createRedisBus(config.redis.url, logger) : createPostgresBus(sql, logger),
     metrics: registry,
     rateLimiters: createRateLimiters({ config: config.rateLimit, sql: counters?.sql, logger, metrics: registry }),
@@ -94,6 +95,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
   };
   await deps.rateLimiters.ready();
   await listenForRevokedSessions(deps);
+  await deps.apiKeys.listen(deps.bus);
   await preferences.listen(deps.bus);
   const metrics = createMetrics({ registry, sql, applicationName, poolMax: config.db.poolMax, pool });
   await metrics.sample();
@@ -141,6 +143,8 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
       }
       // Running jobs finish (or are handed back to the queue) before the pool closes.
       await jobs.stop(config.http.shutdownTimeoutMs);
+      // The last second's key uses are written before the pool closes.
+      await deps.apiKeys.close();
       await deps.bus.close();
       await deps.rateLimiters.close();
       metrics.stop();

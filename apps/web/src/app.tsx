@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type ComponentType } from 'react';
 import { Layout } from './components/layout.tsx';
 import { usePathname } from './lib/router.tsx';
 import { AccountPage } from './pages/account.tsx';
+import { ApiKeysPage } from './pages/api-keys.tsx';
 import { AssistantPage } from './pages/assistant.tsx';
 import { ChangePasswordPage } from './pages/change-password.tsx';
 import { DevMailboxPage } from './pages/dev-mailbox.tsx';
@@ -29,6 +30,7 @@ const PAGES: Record<string, ComponentType> = {
   '/account/sessions': SessionsPage,
   '/account/two-factor': TwoFactorPage,
   '/account/security-log': SecurityLogPage,
+  '/account/api-keys': ApiKeysPage,
   '/verify-email': VerifyEmailPage,
   '/forgot-password': ForgotPasswordPage,
   '/reset-password': ResetPasswordPage,

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
 import type { AssistantDeps } from './features/assistant/assistant-deps.ts';
 import type { SessionCache } from './features/auth/session-cache.ts';
+import type { ApiKeyStore } from './features/api-keys/verifier.ts';
 import type { PreferencesStore } from './features/preferences/service.ts';
 import type { InvalidationBus } from './lib/invalidation-bus.ts';
 import type { RateLimiters } from './lib/rate-limit/rate-limiters.ts';
@@ -16,6 +17,8 @@ export interface AppDeps {
   sql: Sql;
   logger: Logger;
   sessionCache: SessionCache;
+  /** API keys by prefix (evicted across instances through `bus`) and their last-use recorder. */
+  apiKeys: ApiKeyStore;
   /** Cached user preferences, evicted across instances through `bus`. */
   preferences: PreferencesStore;
   /** Cross-instance cache invalidation (LISTEN/NOTIFY). */

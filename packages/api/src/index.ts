@@ -19,3 +19,7 @@ export type { JobQueue } from './lib/job-queue.ts';
 export { PreferencesStore } from './features/preferences/service.ts';
 export { resealTwoFactorSecrets } from './features/auth/reseal-secrets.ts';
 export { securityEventsCounter } from './features/security/events.ts';
+export { ApiKeyStore } from './features/api-keys/verifier.ts';
+export { SCOPES, SCOPE_NAMES, type Scope } from './features/api-keys/scopes.ts';
+export { createRestHandler } from './openapi/rest-handler.ts';
+export { openApiDocument, REST_PREFIX } from './openapi/document.ts';

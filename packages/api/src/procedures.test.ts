@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMIT_POLICIES, isRateLimitPolicyName } from './config/rate-limit-policies.ts';
 import type { Meta } from './trpc.ts';
+import { isScope } from './features/api-keys/scopes.ts';
 import { appRouter } from './root.ts';
 
 interface ProcedureDef {
@@ -30,6 +31,8 @@ describe('every procedure', () => {
     }
     // Subject policies are counted by handlers, under a key only they know.
     if (isRateLimitPolicyName(name)) expect(DEFAULT_RATE_LIMIT_POLICIES[name].key).not.toBe('subject');
+    // The per-key policy is charged on every key-authenticated call, never named by one procedure.
+    if (isRateLimitPolicyName(name)) expect(DEFAULT_RATE_LIMIT_POLICIES[name].key).not.toBe('apiKey');
   });
 
   it('keeps the contract names', () => {
@@ -67,8 +70,65 @@ describe('every procedure', () => {
         'contacts.deleteMany',
         'preferences.get',
         'preferences.update',
+        'apiKeys.create',
+        'apiKeys.list',
+        'apiKeys.revoke',
       ]),
     );
+  });
+});
+
+/**
+ * The procedures an API key may call, with the scopes each needs. Accepting keys is a decision
+ * made here, on purpose: a procedure that declares scopes without an entry fails, and so does one
+ * that lost its scopes.
+ */
+const KEY_SCOPES: Record<string, readonly string[]> = {
+  'contacts.list': ['contacts:read'],
+  'contacts.get': ['contacts:read'],
+  'contacts.create': ['contacts:write'],
+  'contacts.update': ['contacts:write'],
+  'contacts.delete': ['contacts:write'],
+  'contacts.importMany': ['contacts:write'],
+  'contacts.deleteMany': ['contacts:write'],
+  'preferences.get': ['preferences:read'],
+  'preferences.update': ['preferences:write'],
+  'assistant.chat': ['assistant:use'],
+  'assistant.chatStream': ['assistant:use'],
+  'assistant.models': ['assistant:use'],
+  'assistant.usage': ['assistant:use'],
+  'assistant.conversations.list': ['assistant:use'],
+  'assistant.conversations.get': ['assistant:use'],
+  'assistant.conversations.delete': ['assistant:use'],
+};
+
+/** Groups a key must never reach: they manage the account's own credentials and other people. */
+const KEY_REFUSING_GROUPS = ['auth.', 'apiKeys.', 'admin.', 'dev.'];
+
+describe('API key scopes', () => {
+  it.each(procedures)('%s accepts API keys only with declared, known scopes', (path, procedure) => {
+    const scopes = procedure._def.meta?.scopes;
+    if (scopes === undefined) {
+      // No scopes: keys are refused (FORBIDDEN api_key_not_allowed) — unless the contract says otherwise.
+      expect(KEY_SCOPES[path], `${path} must declare scopes ${KEY_SCOPES[path]?.join(', ')}`).toBeUndefined();
+      return;
+    }
+    expect(scopes.length, `${path} declares an empty scope list`).toBeGreaterThan(0);
+    for (const scope of scopes) expect(isScope(scope), `unknown scope ${scope}`).toBe(true);
+    // A public procedure authenticates nobody: scopes there would promise a check that never runs.
+    expect(procedure._def.meta?.access).not.toBe('public');
+    expect(KEY_SCOPES[path], `${path} accepts API keys but is not in KEY_SCOPES`).toEqual(scopes);
+  });
+
+  it('key-refusing groups (auth, sessions, 2FA, password, API keys, admin) declare no scopes', () => {
+    const refusing = procedures.filter(([path]) => KEY_REFUSING_GROUPS.some((group) => path.startsWith(group)));
+    expect(refusing.map(([path]) => path)).toEqual(expect.arrayContaining(['auth.sessions.list', 'auth.changePassword', 'auth.twoFactor.setup', 'apiKeys.create', 'apiKeys.list', 'apiKeys.revoke', 'admin.users.disable']));
+    for (const [path, procedure] of refusing) expect(procedure._def.meta?.scopes, path).toBeUndefined();
+  });
+
+  it('every contracted key procedure exists', () => {
+    const paths = new Set(procedures.map(([path]) => path));
+    for (const path of Object.keys(KEY_SCOPES)) expect(paths.has(path), path).toBe(true);
   });
 });
 
@@ -79,5 +139,6 @@ describe('the policy table', () => {
     expect(DEFAULT_RATE_LIMIT_POLICIES['auth.requestPasswordReset']).toMatchObject({ points: 3, windowSeconds: 3600 });
     expect(DEFAULT_RATE_LIMIT_POLICIES['auth.resetPassword']).toMatchObject({ points: 5, windowSeconds: 3600 });
     expect(DEFAULT_RATE_LIMIT_POLICIES['assistant.expensive']).toMatchObject({ key: 'user', failClosed: true });
+    expect(DEFAULT_RATE_LIMIT_POLICIES['apikey.default']).toMatchObject({ key: 'apiKey' });
   });
 });

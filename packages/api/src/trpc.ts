@@ -3,11 +3,12 @@ import type { Context } from './context.ts';
 import { formatError } from './errors/error-formatter.ts';
 import { toTRPCError } from './errors/to-trpc-error.ts';
 import { currentRequestId } from './request-scope.ts';
-import { authenticate, requireRole, requireVerifiedEmail, type AuthState } from './features/auth/guards.ts';
+import { authenticate, requireRole, requireScopes, requireVerifiedEmail, type AuthState } from './features/auth/guards.ts';
 import type { RateLimitPolicyName } from './config/rate-limit-policies.ts';
 import { enforceRateLimits } from './lib/rate-limit/enforce.ts';
 import { clientKey } from './lib/rate-limit/client-key.ts';
 import type { Scope } from './features/api-keys/scopes.ts';
+import type { OpenApiMeta } from 'trpc-to-openapi';
 
 export interface Meta {
   /** Shown in docs and checked by tests: who may call the procedure. */
@@ -16,6 +17,8 @@ export interface Meta {
   rateLimit?: RateLimitPolicyName;
   /** The scopes an API key needs to call the procedure; none declared: keys are refused. */
   scopes?: readonly Scope[];
+  /** Also served as REST under /api/v1 and described in /api/openapi.json (trpc-to-openapi). */
+  openapi?: NonNullable<OpenApiMeta['openapi']>;
 }
 
 const t = initTRPC
@@ -56,12 +59,15 @@ const procedurePolicy = t.middleware(async ({ ctx, meta, next }) => {
   const name = meta?.rateLimit;
   if (!name) throw new Error('procedure has no rate-limit policy');
   const policy = ctx.config.rateLimit.policies[name];
-  const userId = (ctx as { auth?: { userId: string } }).auth?.userId;
-  if (policy.key === 'subject') throw new Error(`subject rate-limit policy ${name} named by a procedure`);
+  const auth = (ctx as { auth?: AuthState }).auth;
+  const userId = auth?.userId;
+  if (policy.key === 'subject' || policy.key === 'apiKey') throw new Error(`${policy.key} rate-limit policy ${name} named by a procedure`);
   if (policy.key === 'user' && !userId) throw new Error(`per-user rate-limit policy ${name} on a public procedure`);
   const client = clientKey(ctx.request.ip);
+  // A key's calls also count against its own budget (`apikey.default`), in the same round trip.
   await enforceRateLimits(ctx, [
     { policy: 'global', key: client },
+    ...(auth?.apiKey ? [{ policy: 'apikey.default' as const, key: `apikey:${auth.apiKey.id}` }] : []),
     { policy: name, key: policy.key === 'user' ? `user:${userId}` : client },
   ]);
   return next();
@@ -75,11 +81,15 @@ function authenticateOnce(ctx: Context): Promise<AuthState> {
   return authentication;
 }
 
-/** A call whose credentials fail still counts against `global`: bad tokens cannot flood for free. */
-const authenticated = base.use(async ({ ctx, next }) => {
+/**
+ * A call whose credentials fail still counts against `global`: bad tokens cannot flood for free.
+ * An API key is held to the procedure's `meta.scopes` here, before anything else runs.
+ */
+const authenticated = base.use(async ({ ctx, meta, next }) => {
   let auth;
   try {
     auth = await authenticateOnce(ctx);
+    await requireScopes(ctx, auth, meta?.scopes);
   } catch (error) {
     await enforceRateLimits(ctx, [{ policy: 'global', key: clientKey(ctx.request.ip) }]);
     throw error;

@@ -56,6 +56,7 @@ const SECURITY_LINKS = [
   ['/account/sessions', 'Sessions and devices'],
   ['/account/two-factor', 'Two-factor authentication'],
   ['/account/security-log', 'Security log'],
+  ['/account/api-keys', 'API keys'],
 ] as const;
 
 /** Unverified users can use the account, and are told what to do and how to get a new link. */

@@ -28,6 +28,9 @@ const LABELS: Record<string, string> = {
   two_factor_failed: 'Wrong two-factor code',
   recovery_code_used: 'Recovery code used',
   recovery_codes_regenerated: 'New recovery codes created',
+  api_key_created: 'API key created',
+  api_key_revoked: 'API key revoked',
+  api_key_refused: 'API key refused',
 };
 
 export function SecurityLogPage() {

@@ -9,9 +9,10 @@ export interface RateLimitPolicy {
   /**
    * Whose calls are counted: the client address (`clientKey`), the signed-in user (authenticated
    * procedures only), or a subject the handler names (an email, an account) — `subject` policies
-   * are counted inside handlers and never named in `meta.rateLimit`.
+   * are counted inside handlers and never named in `meta.rateLimit`. `apiKey`: per API key id,
+   * charged (with `global` and the procedure's own policy) on every key-authenticated call.
    */
-  key: 'ip' | 'user' | 'subject';
+  key: 'ip' | 'user' | 'subject' | 'apiKey';
   /**
    * When neither the store nor the in-memory insurance limiter can answer: refuse (503) or let the
    * call through. Authentication policies fail closed; a brute-force window must not open.
@@ -61,6 +62,10 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   'user.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: false },
   /** Batch writes of up to 1000 rows. */
   'user.bulk': { points: 10, windowSeconds: 60, key: 'user', failClosed: false },
+  /** Every call made with one API key, on top of the procedure's own (per-user) policy. */
+  'apikey.default': { points: 300, windowSeconds: 60, key: 'apiKey', failClosed: false },
+  /** Listing, creating and revoking one's API keys. */
+  'apikeys.manage': { points: 30, windowSeconds: 60, key: 'user', failClosed: false },
   /** Calls that cost upstream money: `AI_REQUESTS_PER_MINUTE` sets its points. */
   'assistant.expensive': { points: 10, windowSeconds: 60, key: 'user', failClosed: true },
 } as const satisfies Record<string, RateLimitPolicy>;

@@ -27,6 +27,8 @@ export interface ErrorShape {
 }
 
 const GENERIC_MESSAGE = 'Internal server error';
+/** What a validation failure says (REST answers rebuild it: trpc-to-openapi overwrites the message). */
+export const VALIDATION_MESSAGE = 'Invalid input';
 
 export function fieldErrorsOf(error: ZodError): { fieldErrors: Record<string, string[]>; formErrors: string[] } {
   const fieldErrors: Record<string, string[]> = {};
@@ -69,7 +71,7 @@ export function formatError(
   if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
     Object.assign(data, fieldErrorsOf(error.cause));
     data.reason = 'validation_failed';
-    message = 'Invalid input';
+    message = VALIDATION_MESSAGE;
   } else if (error instanceof AppError && error.fieldErrors) {
     data.fieldErrors = error.fieldErrors;
   }

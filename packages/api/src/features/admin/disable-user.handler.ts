@@ -7,6 +7,7 @@ import type { AuthState } from '../auth/guards.ts';
 import { revokeUserSessions } from '../auth/session.service.ts';
 import { announceRevokedSessions } from '../auth/session-revocation.ts';
 import { recordSecurityEvent } from '../security/events.ts';
+import { announceUserKeysChanged } from '../api-keys/service.ts';
 import type { disableUserOutput, userIdInput } from './users.schema.ts';
 
 /** Disables an account and ends all its sessions on every instance at once. Idempotent. */
@@ -29,6 +30,8 @@ export async function disableUserHandler({
     return revokeUserSessions(tx, user.id, 'account_disabled');
   });
   await announceRevokedSessions(ctx, revoked);
+  // The owner's API keys stop working everywhere at once too.
+  await announceUserKeysChanged(ctx, input.userId);
   await recordSecurityEvent(ctx, 'account_disabled', input.userId, { by: ctx.auth.userId, revokedSessions: revoked.length });
   return { success: true, revokedSessions: revoked.length };
 }

@@ -5,7 +5,7 @@ import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { queueMail } from '../mail/send-mail.job.ts';
 import { recordSecurityEvent } from '../security/events.ts';
-import type { AuthState } from './guards.ts';
+import { sessionIdOf, type AuthState } from './guards.ts';
 import { hashPassword, passwordResemblesEmail, verifyPassword } from './password.ts';
 import type { changePasswordInput, changePasswordOutput } from './password-reset.schema.ts';
 import { revokeUserSessions } from './session.service.ts';
@@ -40,7 +40,7 @@ export async function changePasswordHandler({
   const passwordHash = await hashPassword(input.newPassword);
   const revoked = await withTransaction(ctx.db, async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
-    return revokeUserSessions(tx, user.id, 'password_changed', { exceptSessionId: ctx.auth.sessionId });
+    return revokeUserSessions(tx, user.id, 'password_changed', { exceptSessionId: sessionIdOf(ctx.auth) });
   });
   await announceRevokedSessions(ctx, revoked);
   await recordSecurityEvent(ctx, 'password_changed', user.id, { revokedSessions: revoked.length });

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { schema } from '@bastion/db';
+import { sessionIdOf } from './guards.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { noInput } from '../../no-input.ts';
 import { authedProcedure, publicProcedure, router, verifiedProcedure } from '../../trpc.ts';
@@ -64,8 +65,9 @@ export const authRouter = router({
     .input(noInput)
     .output(successOutput)
     .mutation(async ({ ctx }) => {
-      await revokeSession(ctx, ctx.auth.userId, ctx.auth.sessionId, 'logout');
-      await recordSecurityEvent(ctx, 'logout', ctx.auth.userId, { sessionId: ctx.auth.sessionId });
+      const sessionId = sessionIdOf(ctx.auth);
+      await revokeSession(ctx, ctx.auth.userId, sessionId, 'logout');
+      await recordSecurityEvent(ctx, 'logout', ctx.auth.userId, { sessionId });
       clearTokenCookies(ctx.cookies, ctx.config.auth);
       return { success: true as const };
     }),

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { schema } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
-import type { AuthState } from './guards.ts';
+import { sessionIdOf, type AuthState } from './guards.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import { describeDevice } from './device.ts';
 import { endUserSessions, revokeSession } from './session.service.ts';
@@ -48,7 +48,7 @@ export async function revokeSessionHandler({ ctx, input }: { ctx: AuthedContext;
 
 export async function logoutAllHandler({ ctx, input }: { ctx: AuthedContext; input: z.infer<typeof logoutAllInput> }): Promise<z.infer<typeof revokedCountOutput>> {
   const exceptCurrent = input?.exceptCurrent ?? false;
-  const ids = await endUserSessions(ctx, ctx.auth.userId, 'logout_all', exceptCurrent ? { exceptSessionId: ctx.auth.sessionId } : {});
+  const ids = await endUserSessions(ctx, ctx.auth.userId, 'logout_all', exceptCurrent ? { exceptSessionId: sessionIdOf(ctx.auth) } : {});
   await recordSecurityEvent(ctx, 'sessions_revoked', ctx.auth.userId, { count: ids.length, exceptCurrent });
   if (!exceptCurrent) clearTokenCookies(ctx.cookies, ctx.config.auth);
   return { revoked: ids.length };

@@ -23,7 +23,10 @@ export type SecurityEventType =
   | 'two_factor_disabled'
   | 'two_factor_failed'
   | 'recovery_code_used'
-  | 'recovery_codes_regenerated';
+  | 'recovery_codes_regenerated'
+  | 'api_key_created'
+  | 'api_key_revoked'
+  | 'api_key_refused';
 
 const counters = new WeakMap<Registry, Counter<'type'>>();
 
