@@ -32,10 +32,8 @@ function runService(env: Record<string, string>): Promise<{ code: number | null;
 
 /** The credential the service is given: as deployed, an API key with only `contacts:read`. */
 async function credentialEnv(): Promise<Record<string, string>> {
-  // API key: switch when apiKeys.create lands
-  // const { key } = await owner.client.apiKeys.create.mutate({ name: 'nightly digest', scopes: ['contacts:read'] });
-  // return { BASTION_API_KEY: key };
-  return { BASTION_ACCESS_TOKEN: owner.accessToken };
+  const { key } = await owner.client.apiKeys.create.mutate({ name: 'nightly digest', scopes: ['contacts:read'] });
+  return { BASTION_API_KEY: key };
 }
 
 beforeAll(async () => {
