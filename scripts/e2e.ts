@@ -47,6 +47,7 @@ function startServer(port: number, pgPort: number, dataRoot: string, overrides: 
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
     ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
     METRICS_TOKEN: randomBytes(24).toString('base64url'),
+    AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('base64'),
     PG_DATA_DIR: path.join(dataRoot, 'pg'),
     PG_PORT: String(pgPort),
     LOG_LEVEL: 'warn',

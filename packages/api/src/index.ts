@@ -18,3 +18,7 @@ export { startJobRunner } from './jobs.ts';
 export type { JobQueue } from './lib/job-queue.ts';
 export { PreferencesStore } from './features/preferences/service.ts';
 export { resealTwoFactorSecrets } from './features/auth/reseal-secrets.ts';
+export { audit, recordAudit, recordAuditNow, systemActor, userActor, AUDIT_LOCK_KEY, type AuditActor, type AuditEntry } from './features/audit/audit.service.ts';
+export { AUDIT_ACTIONS, type AuditAction } from './features/audit/actions.ts';
+export { verifyAuditChain, type ChainReport } from './features/audit/verify.ts';
+export { pruneAuditLog } from './features/audit/prune.ts';

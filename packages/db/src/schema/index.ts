@@ -9,3 +9,5 @@ export * from './user-tokens.ts';
 export * from './two-factor.ts';
 export * from './contacts.ts';
 export * from './preferences.ts';
+export * from './audit.ts';
+export * from './data-exports.ts';

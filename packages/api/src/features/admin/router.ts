@@ -6,8 +6,8 @@ import { disableTwoFactorOutput, disableUserOutput, unlockUserOutput, userIdInpu
 
 export const adminRouter = router({
   users: router({
-    disable: adminProcedure.meta({ rateLimit: 'admin.default' }).input(userIdInput).output(disableUserOutput).mutation(disableUserHandler),
-    disableTwoFactor: adminProcedure.meta({ rateLimit: 'admin.default' }).input(userIdInput).output(disableTwoFactorOutput).mutation(disableTwoFactorHandler),
-    unlock: adminProcedure.meta({ rateLimit: 'admin.default' }).input(userIdInput).output(unlockUserOutput).mutation(unlockUserHandler),
+    disable: adminProcedure.meta({ rateLimit: 'admin.default', permission: 'users:disable' }).input(userIdInput).output(disableUserOutput).mutation(disableUserHandler),
+    disableTwoFactor: adminProcedure.meta({ rateLimit: 'admin.default', permission: 'users:resetTwoFactor' }).input(userIdInput).output(disableTwoFactorOutput).mutation(disableTwoFactorHandler),
+    unlock: adminProcedure.meta({ rateLimit: 'admin.default', permission: 'users:unlock' }).input(userIdInput).output(unlockUserOutput).mutation(unlockUserHandler),
   }),
 });

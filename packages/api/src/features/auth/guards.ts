@@ -1,3 +1,4 @@
+import type { Role } from './permissions.ts';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { schema } from '@bastion/db';
 import type { Context } from '../../context.ts';
@@ -9,7 +10,7 @@ import { cookieNames } from './token-cookies.ts';
 export interface AuthState {
   userId: string;
   sessionId: string;
-  role: 'user' | 'admin';
+  role: Role;
   /** Cookie-borne credentials need the CSRF origin check the transport applies. */
   via: 'bearer' | 'cookie';
 }
@@ -57,10 +58,6 @@ export async function authenticate(ctx: Context): Promise<AuthState> {
   const session = await activeSession(ctx, claims.sid, claims.sub);
   if (!session) throw unauthorized();
   return { userId: claims.sub, sessionId: claims.sid, role: session.role, via: presented.via };
-}
-
-export function requireRole(auth: AuthState, role: 'admin'): void {
-  if (auth.role !== role) throw new AppError('FORBIDDEN', 'forbidden', 'You do not have access to this.');
 }
 
 /** Read from the database on each call: verification must count at once, not after a cache expires. */

@@ -1,3 +1,4 @@
+import { ROLES, type Role } from './permissions.ts';
 import { z } from 'zod';
 import { schema } from '@bastion/db';
 
@@ -5,7 +6,7 @@ export const userOutput = z.object({
   id: z.uuid(),
   email: z.email(),
   name: z.string().nullable(),
-  role: z.enum(['user', 'admin']),
+  role: z.enum(ROLES),
   emailVerified: z.boolean(),
   createdAt: z.iso.datetime(),
 });
@@ -22,7 +23,7 @@ export const userColumns = {
   createdAt: schema.users.createdAt,
 };
 
-type UserRow = { id: string; email: string; name: string | null; role: 'user' | 'admin'; emailVerifiedAt: Date | null; createdAt: Date };
+type UserRow = { id: string; email: string; name: string | null; role: Role; emailVerifiedAt: Date | null; createdAt: Date };
 
 export function toUserDto(row: UserRow): UserDto {
   return {
