@@ -22,3 +22,4 @@ export { audit, recordAudit, recordAuditNow, systemActor, userActor, AUDIT_LOCK_
 export { AUDIT_ACTIONS, type AuditAction } from './features/audit/actions.ts';
 export { verifyAuditChain, type ChainReport } from './features/audit/verify.ts';
 export { pruneAuditLog } from './features/audit/prune.ts';
+export { createAdmin } from './features/admin/create-admin.ts';
