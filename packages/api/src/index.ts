@@ -23,3 +23,8 @@ export { AUDIT_ACTIONS, type AuditAction } from './features/audit/actions.ts';
 export { verifyAuditChain, type ChainReport } from './features/audit/verify.ts';
 export { pruneAuditLog } from './features/audit/prune.ts';
 export { createAdmin } from './features/admin/create-admin.ts';
+export { downloadDataExport, type DownloadOutcome } from './features/privacy/download.ts';
+export { runRetention, type RetentionReport } from './features/retention/retention.job.ts';
+export { eraseDueAccounts } from './features/privacy/erasure.ts';
+export { DATA_CLASSES, type DataClass } from './features/privacy/data-classes.ts';
+export { PERMISSIONS, ROLES, permissionsOf, type Permission, type Role } from './features/auth/permissions.ts';

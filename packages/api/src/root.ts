@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { accountRouter } from './features/privacy/router.ts';
 import { assistantRouter } from './features/assistant/router.ts';
 import { adminRouter } from './features/admin/router.ts';
 import { authRouter } from './features/auth/router.ts';
@@ -9,6 +10,7 @@ import { preferencesRouter } from './features/preferences/router.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
+  account: accountRouter,
   assistant: assistantRouter,
   admin: adminRouter,
   auth: authRouter,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isRateLimitPolicyName, type RateLimitOverride } from './rate-limit-policies.ts';
+import { isRetentionDataClass } from './retention-policies.ts';
 
 /** One `RETENTION` entry: keep the data class this long (seconds), or forever (null). */
 export interface RetentionOverride {
@@ -60,6 +61,10 @@ const retentionOverrides = list.transform((entries, ctx): RetentionOverride[] =>
     const match = /^([a-z_]{1,64})=(?:(\d{1,9})([smhd])|(off))$/.exec(entry);
     if (!match?.[1]) {
       ctx.addIssue({ code: 'custom', message: `"${entry}" is not <data class>=<number><s|m|h|d> or <data class>=off` });
+      return [];
+    }
+    if (!isRetentionDataClass(match[1])) {
+      ctx.addIssue({ code: 'custom', message: `"${match[1]}" is not a data class of the retention table (config/retention-policies.ts)` });
       return [];
     }
     const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[3] as 's' | 'm' | 'h' | 'd'];

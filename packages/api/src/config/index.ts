@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolveRateLimitPolicies, type RateLimitPolicies } from './rate-limit-policies.ts';
+import { resolveRetentionPolicies, type RetentionPolicies } from './retention-policies.ts';
 import { DEV_AUDIT_CHECKPOINT_KEY, DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
 
 export { ConfigError, SECRET_VARIABLES } from './env.ts';
@@ -114,8 +115,8 @@ export interface AppConfig {
   compliance: {
     /** account.delete: how long the account can still be restored before the erasure job runs. */
     deletionGraceSeconds: number;
-    /** `RETENTION` overrides by data class, checked against the policy table at start. */
-    retention: { dataClass: string; seconds: number | null }[];
+    /** Seconds each data class is kept (null: no age limit): the policy table with `RETENTION` applied. */
+    retention: RetentionPolicies;
   };
 }
 
@@ -198,6 +199,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
     preferencesCache: { ttlMs: env.PREFERENCES_CACHE_TTL_MS, maxEntries: env.PREFERENCES_CACHE_MAX },
     audit: { checkpointKey: Buffer.from(env.AUDIT_CHECKPOINT_KEY ?? DEV_AUDIT_CHECKPOINT_KEY, 'base64') },
-    compliance: { deletionGraceSeconds: env.ACCOUNT_DELETION_GRACE_S, retention: env.RETENTION },
+    compliance: { deletionGraceSeconds: env.ACCOUNT_DELETION_GRACE_S, retention: resolveRetentionPolicies(env.RETENTION) },
   };
 }
