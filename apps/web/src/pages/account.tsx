@@ -56,6 +56,7 @@ const SECURITY_LINKS = [
   ['/account/sessions', 'Sessions and devices'],
   ['/account/two-factor', 'Two-factor authentication'],
   ['/account/security-log', 'Security log'],
+  ['/account/privacy', 'Privacy: your data, account deletion'],
 ] as const;
 
 /** Unverified users can use the account, and are told what to do and how to get a new link. */

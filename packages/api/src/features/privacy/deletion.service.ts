@@ -51,7 +51,7 @@ export async function scheduleDeletion(ctx: AuthedContext, input: { password: st
   await queueMail(ctx.jobs, user.email, {
     template: 'account_deletion_scheduled',
     deletionAt: deletionAt.toISOString().slice(0, 16).replace('T', ' '),
-    cancelLink: `${ctx.config.http.appOrigin}/settings/privacy`,
+    cancelLink: `${ctx.config.http.appOrigin}/account/privacy`,
   });
   return { deletionAt: deletionAt.toISOString() };
 }
