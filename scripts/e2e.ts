@@ -15,6 +15,7 @@ import { walkAssistant } from './e2e/assistant.ts';
 import { walkContacts } from './e2e/contacts.ts';
 import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 import { walkAccountSecurity } from './e2e/account-security.ts';
+import { walkCompliance } from './e2e/compliance.ts';
 import { watchApiRejections, type ApiRejections } from './e2e/api-rejections.ts';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -292,6 +293,8 @@ async function main(): Promise<number> {
       await walkAssistant(page, server.baseUrl, server.databaseUrl());
       resume(); // each walk and the error check below are independent of how far the previous got
       await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
+      resume();
+      await walkCompliance(browser, server.baseUrl, server.databaseUrl());
       resume();
       await step('no console errors, page errors (CSP violations included) or unexpected API rejections', async () => {
         const errors = [...browserErrors, ...api.errors()];

@@ -80,7 +80,8 @@ function UserMenu({ user }: { user: User }) {
   return (
     <>
       {permissions.has('users:read') && !pathname.startsWith('/admin') && (
-        <Link to="/admin/users" className="rounded-md px-2 py-2 text-sm font-semibold whitespace-nowrap text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:px-3">
+        // No room at 360 px: there the account page links to the console.
+        <Link to="/admin/users" className="hidden rounded-md px-2 py-2 text-sm font-semibold whitespace-nowrap text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:inline sm:px-3">
           Admin
         </Link>
       )}

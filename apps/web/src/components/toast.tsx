@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 
 interface Toast {
   id: number;
@@ -28,10 +28,13 @@ export function ToastProvider({ children }: { children: ReactNode }) {
 }
 
 function ToastItem({ toast, onDismiss }: { toast: Toast; onDismiss: () => void }) {
+  // The timer starts once per toast: re-renders (a new onDismiss each time) must not restart it.
+  const dismiss = useRef(onDismiss);
+  dismiss.current = onDismiss;
   useEffect(() => {
-    const timer = setTimeout(onDismiss, 6000);
+    const timer = setTimeout(() => dismiss.current(), 6000);
     return () => clearTimeout(timer);
-  }, [onDismiss]);
+  }, []);
   return (
     <div
       role={toast.tone === 'error' ? 'alert' : 'status'}

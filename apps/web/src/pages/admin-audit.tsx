@@ -97,7 +97,7 @@ function ExportButton({ filters }: { filters: Filters }) {
       link.download = `audit-log-${new Date().toISOString().slice(0, 10)}.jsonl`;
       link.click();
       URL.revokeObjectURL(url);
-      toast(`Exported ${lines.length} entries.`);
+      toast(`Exported ${lines.length} ${lines.length === 1 ? 'entry' : 'entries'}.`);
     } catch {
       toast('The export failed. Try again.', 'error');
     } finally {
