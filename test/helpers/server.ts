@@ -71,6 +71,8 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   ['a Set-Cookie value', /bastion_(at|rt)=[^;\s"]+/],
   ['the test AI API key', /sk-bastion-test-/],
   ['an upstream error body', /upstream-secret-body/],
+  ['a data-export download token', /dx_[A-Za-z0-9_-]{43}/],
+  ['the development audit checkpoint key', /ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGVja3BvaW50/],
 ];
 
 export function assertNoSecretsIn(text: string): void {
