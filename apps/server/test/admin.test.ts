@@ -76,6 +76,29 @@ describe('admin.users actions', () => {
   });
 });
 
+describe('admin.users.list and get', () => {
+  it('searches, filters by role and status, and pages with a keyset cursor', async () => {
+    const admin = await staff('admin');
+    const tag = `Pager ${Date.now()}`;
+    const made = [await signUp(server, `${tag} one`), await signUp(server, `${tag} two`), await signUp(server, `${tag} three`)];
+    const first = await admin.client.admin.users.list.query({ search: tag, limit: 2 });
+    expect(first.items.map((u) => u.id)).toEqual([made[2]!.id, made[1]!.id]);
+    const second = await admin.client.admin.users.list.query({ search: tag, limit: 2, cursor: first.nextCursor! });
+    expect(second).toEqual({ items: [expect.objectContaining({ id: made[0]!.id, status: 'active', role: 'user' })], nextCursor: null });
+    await admin.client.admin.users.disable.mutate({ id: made[1]!.id, reason: REASON });
+    expect((await admin.client.admin.users.list.query({ search: tag, status: 'disabled' })).items.map((u) => u.id)).toEqual([made[1]!.id]);
+    expect((await admin.client.admin.users.list.query({ search: tag, role: 'admin' })).items).toEqual([]);
+    expect((await refusalOf(admin.client.admin.users.list.query({ cursor: 'garbage' })))?.reason).toBe('invalid_cursor');
+    // Wildcards in a search match literally.
+    expect((await admin.client.admin.users.list.query({ search: '%' })).items).toEqual([]);
+    expect((await refusalOf(admin.client.admin.users.get.query({ id: '00000000-0000-4000-8000-000000000000' })))?.code).toBe('NOT_FOUND');
+    const detail = await admin.client.admin.users.get.query({ id: made[1]!.id });
+    expect(detail.user.status).toBe('disabled');
+    expect(detail.sessions).toEqual([expect.objectContaining({ revokedReason: 'account_disabled' })]);
+    expect(detail.securityEvents.map((e) => e.type)).toContain('account_disabled');
+  });
+});
+
 describe('permissions', () => {
   it('support may read users and the audit log and unlock; not disable, change roles or export', async () => {
     const support = await staff('support');
