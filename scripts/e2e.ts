@@ -16,6 +16,7 @@ import { walkAssistant } from './e2e/assistant.ts';
 import { walkContacts } from './e2e/contacts.ts';
 import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 import { walkAccountSecurity } from './e2e/account-security.ts';
+import { walkCompliance } from './e2e/compliance.ts';
 import { watchApiRejections, type ApiRejections } from './e2e/api-rejections.ts';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -48,6 +49,7 @@ function startServer(port: number, pgPort: number, dataRoot: string, overrides: 
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64'),
     ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
     METRICS_TOKEN: randomBytes(24).toString('base64url'),
+    AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('base64'),
     PG_DATA_DIR: path.join(dataRoot, 'pg'),
     PG_PORT: String(pgPort),
     LOG_LEVEL: 'warn',
@@ -293,6 +295,8 @@ async function main(): Promise<number> {
       await walkAssistant(page, server.baseUrl, server.databaseUrl());
       resume(); // each walk and the error check below are independent of how far the previous got
       await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
+      resume();
+      await walkCompliance(browser, server.baseUrl, server.databaseUrl());
       resume();
       await step('no console errors, page errors (CSP violations included) or unexpected API rejections', async () => {
         const errors = [...browserErrors, ...api.errors()];

@@ -75,6 +75,8 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   ['the test AI API key', /sk-bastion-test-/],
   ['an API key secret', /bst_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}/],
   ['an upstream error body', /upstream-secret-body/],
+  ['a data-export download token', /dx_[A-Za-z0-9_-]{43}/],
+  ['the development audit checkpoint key', /ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGVja3BvaW50/],
 ];
 
 export function assertNoSecretsIn(text: string): void {

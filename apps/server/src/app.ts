@@ -4,7 +4,7 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
-import type { AppDeps } from '@bastion/api';
+import { downloadDataExport, toTRPCError, type AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
 import { accessLog } from './access-log.ts';
 import { apiDocsRoutes } from './api-docs.ts';
@@ -14,6 +14,7 @@ import { metricsHandler, type Metrics } from './metrics.ts';
 import { requestId, requestIdOf } from './request-id.ts';
 import { restHandler } from './rest-handler.ts';
 import { trpcHandler } from './trpc-handler.ts';
+import { cookieJar } from './cookies.ts';
 import { trpcMetrics } from './trpc-metrics.ts';
 
 export interface AppOptions {
@@ -89,6 +90,31 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
   // description. No CORS: browsers on other origins have no business here.
   app.use('/api/v1', restHandler(deps));
   app.use(apiDocsRoutes());
+  // The GDPR export's single-use download link (mailed by the export job): signed in as its owner.
+  app.get('/account/export/:token', (req, res, next) => {
+    const request = { requestId: requestIdOf(req), ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, authorization: req.get('authorization') ?? null };
+    downloadDataExport(deps, request, cookieJar(req, res), String(req.params.token))
+      .then((outcome) => {
+        res.setHeader('cache-control', 'no-store');
+        if (outcome.status === 200) {
+          res.setHeader('content-type', 'application/zip');
+          res.setHeader('content-disposition', 'attachment; filename="bastion-data-export.zip"');
+          res.end(outcome.archive);
+          return;
+        }
+        const reason = outcome.status === 401 ? 'unauthenticated' : 'not_found';
+        const message = outcome.status === 401 ? 'Sign in to download your data, then open the link again.' : 'This download link is invalid, was already used or has expired.';
+        res.status(outcome.status).json({ error: { message, data: { reason, httpStatus: outcome.status, requestId: requestIdOf(req) } } });
+      })
+      .catch((error: unknown) => {
+        const mapped = toTRPCError(error);
+        if (mapped.code === 'TOO_MANY_REQUESTS') {
+          res.status(429).json({ error: { message: 'Too many requests', data: { reason: 'rate_limited', httpStatus: 429, requestId: requestIdOf(req) } } });
+          return;
+        }
+        next(error);
+      });
+  });
 
   if (webDistDir && existsSync(path.join(webDistDir, 'index.html'))) {
     // Only the web app's files are compressed here: API responses are small and per-request
@@ -97,7 +123,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     app.use(compression());
     app.use(express.static(webDistDir, { index: false, maxAge: '1h', immutable: false }));
     // The SPA's client-side routes; unknown API-ish paths still 404.
-    app.get(/^\/(?!trpc|api|metrics|healthz|readyz).*/, (req, res, next) => {
+    app.get(/^\/(?!trpc|api|metrics|healthz|readyz|account\/export\/).*/, (req, res, next) => {
       if (!req.accepts('html')) return next();
       // Development-only pages (the mailbox) do not exist in production.
       if (config.isProduction && req.path.startsWith('/dev/')) return next();

@@ -145,7 +145,7 @@ describe('authenticating with an API key', () => {
       refusalOf(client.auth.logoutAll.mutate()),
       refusalOf(client.auth.changePassword.mutate({ currentPassword: STRONG_PASSWORD, newPassword: `${STRONG_PASSWORD}-new` })),
       refusalOf(client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD })),
-      refusalOf(client.admin.users.disable.mutate({ userId: user.id })),
+      refusalOf(client.admin.users.disable.mutate({ id: user.id, reason: 'api key test' })),
     ]);
     for (const refusal of refusals) expect(refusal).toMatchObject({ code: 'FORBIDDEN', reason: 'api_key_not_allowed' });
     // Nothing changed: the password still signs in, the key still exists unrevoked.
@@ -194,7 +194,7 @@ describe('authenticating with an API key', () => {
     const key = await keyFor(user, ['contacts:read']);
     const onB = b.client({ accessToken: key.key });
     await onB.contacts.list.query({});
-    await admin.client.admin.users.disable.mutate({ userId: user.id });
+    await admin.client.admin.users.disable.mutate({ id: user.id, reason: 'api key test' });
     expect(await refusedWithin(() => onB.contacts.list.query({}), 'UNAUTHORIZED', 2000)).toBe(true);
   });
 

@@ -159,13 +159,13 @@ describe('admin.users.unlock', () => {
     for (const ip of ips) expect((await attempt(email, STRONG_PASSWORD, ip)).status).toBe(429);
 
     const user = await loginFrom((await register()).email, newAddress());
-    const refused = await server.client({ accessToken: user }).admin.users.unlock.mutate({ userId }).catch((error: unknown) => errorDataOf(error));
+    const refused = await server.client({ accessToken: user }).admin.users.unlock.mutate({ id: userId, reason: 'support ticket 42' }).catch((error: unknown) => errorDataOf(error));
     expect(refused).toMatchObject({ code: 'FORBIDDEN' });
 
     const adminEmail = (await register()).email;
     await server.deps.db.update(schema.users).set({ role: 'admin' }).where(eq(schema.users.email, adminEmail));
     const admin = await loginFrom(adminEmail, newAddress());
-    expect(await server.client({ accessToken: admin }).admin.users.unlock.mutate({ userId })).toEqual({ success: true, clearedBlocks: 2 });
+    expect(await server.client({ accessToken: admin }).admin.users.unlock.mutate({ id: userId, reason: 'support ticket 42' })).toEqual({ success: true, clearedBlocks: 2 });
     for (const ip of ips) expect((await attempt(email, STRONG_PASSWORD, ip)).status).toBe(200);
   });
 });

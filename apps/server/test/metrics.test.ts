@@ -60,6 +60,7 @@ function boot(env: Record<string, string>): Promise<{ code: number | null; outpu
     DATABASE_URL: 'postgres://nobody:nothing@127.0.0.1:9/none',
     DB_CONNECT_TIMEOUT_S: '1',
     METRICS_TOKEN: TOKEN,
+    AUDIT_CHECKPOINT_KEY: key(),
   };
   const child = spawn(process.execPath, ['--experimental-strip-types', MAIN], { env: { ...production, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -113,7 +113,7 @@ describe('admin.users.disable', () => {
     const victim = [await login(email), await login(email)];
     await me(victim[0]!.accessToken);
     const { accessToken } = await admin();
-    const result = await server.client({ accessToken }).admin.users.disable.mutate({ userId: victim[0]!.userId });
+    const result = await server.client({ accessToken }).admin.users.disable.mutate({ id: victim[0]!.userId, reason: 'support ticket 42' });
     expect(result).toEqual({ success: true, revokedSessions: 2 });
     for (const session of victim) expect((await refusalOf(me(session.accessToken)))?.code).toBe('UNAUTHORIZED');
     expect((await refusalOf(server.client().auth.login.mutate({ email, password: STRONG_PASSWORD })))?.reason).toBe('account_disabled');
@@ -122,10 +122,10 @@ describe('admin.users.disable', () => {
   it('is for administrators only, and an unknown user is NOT_FOUND', async () => {
     const user = await login(await register());
     const other = await login(await register());
-    expect((await refusalOf(server.client({ accessToken: user.accessToken }).admin.users.disable.mutate({ userId: other.userId })))?.code).toBe('FORBIDDEN');
+    expect((await refusalOf(server.client({ accessToken: user.accessToken }).admin.users.disable.mutate({ id: other.userId, reason: 'support ticket 42' })))?.code).toBe('FORBIDDEN');
     await expect(me(other.accessToken)).resolves.toBeDefined();
     const { accessToken } = await admin();
-    const missing = await refusalOf(server.client({ accessToken }).admin.users.disable.mutate({ userId: '00000000-0000-4000-8000-000000000000' }));
+    const missing = await refusalOf(server.client({ accessToken }).admin.users.disable.mutate({ id: '00000000-0000-4000-8000-000000000000', reason: 'support ticket 42' }));
     expect(missing?.code).toBe('NOT_FOUND');
   });
 });

@@ -1,6 +1,10 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ComponentType } from 'react';
 import { Layout } from './components/layout.tsx';
+import { ToastProvider } from './components/toast.tsx';
+import { AdminAuditPage } from './pages/admin-audit.tsx';
+import { AdminUsersPage } from './pages/admin-users.tsx';
+import { PrivacyPage } from './pages/privacy.tsx';
 import { usePathname } from './lib/router.tsx';
 import { AccountPage } from './pages/account.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
@@ -36,6 +40,9 @@ const PAGES: Record<string, ComponentType> = {
   '/reset-password': ResetPasswordPage,
   '/dev/mailbox': DevMailboxPage,
   '/contacts': ContactsPage,
+  '/account/privacy': PrivacyPage,
+  '/admin/users': AdminUsersPage,
+  '/admin/audit': AdminAuditPage,
 };
 
 export function App() {
@@ -44,7 +51,9 @@ export function App() {
   return (
     <trpc.Provider client={apiClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
-        <Routes />
+        <ToastProvider>
+          <Routes />
+        </ToastProvider>
       </QueryClientProvider>
     </trpc.Provider>
   );

@@ -7,6 +7,13 @@ import { sessionState, type SessionState } from './lib/session-state.ts';
 import { trpc } from './trpc.ts';
 
 export type User = RouterOutputs['auth']['me']['user'];
+export type Permission = RouterOutputs['auth']['me']['permissions'][number];
+
+/** The signed-in user's administrative permissions (empty for everyone else): what the web app shows. */
+export function usePermissions(): ReadonlySet<Permission> {
+  const me = trpc.auth.me.useQuery(undefined, { retryOnMount: false, enabled: sessionMayExist() });
+  return new Set(me.data?.permissions ?? []);
+}
 
 export type Session = SessionState<User>;
 

@@ -1,6 +1,6 @@
 import type { AppRouter } from '@bastion/api';
 import { QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpBatchStreamLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import { isClientError } from './lib/api-error.ts';
 import { refreshOnUnauthorizedLink } from './lib/refresh-link.ts';
@@ -23,6 +23,11 @@ const refreshClient = createTRPCClient<AppRouter>({ links: [transport()] });
 
 /** Module-level so every 401 in the page, from any component, joins the same refresh. */
 export const refreshSession = singleFlight(() => refreshClient.auth.refresh.mutate());
+
+/** For streamed answers (the audit export's JSON Lines), read as they arrive. */
+export const streamingClient = createTRPCClient<AppRouter>({
+  links: [httpBatchStreamLink({ url: '/trpc', maxItems: 1, fetch: (url, options) => fetch(url, { ...options, credentials: 'include' }) })],
+});
 
 export function createApiClient() {
   return trpc.createClient({

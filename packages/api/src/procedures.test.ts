@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMIT_POLICIES, isRateLimitPolicyName } from './config/rate-limit-policies.ts';
 import type { Meta } from './trpc.ts';
 import { isScope } from './features/api-keys/scopes.ts';
+import { isPermission } from './features/auth/permissions.ts';
 import { appRouter } from './root.ts';
 
 interface ProcedureDef {
@@ -35,6 +36,14 @@ describe('every procedure', () => {
     if (isRateLimitPolicyName(name)) expect(DEFAULT_RATE_LIMIT_POLICIES[name].key).not.toBe('apiKey');
   });
 
+  it.each(procedures.filter(([, procedure]) => procedure._def.meta?.access === 'admin'))('%s (admin) declares a known permission', (_path, procedure) => {
+    expect(isPermission(procedure._def.meta?.permission), `permission "${String(procedure._def.meta?.permission)}"`).toBe(true);
+  });
+
+  it('every admin procedure is under admin.*, and every admin.* procedure is an admin procedure', () => {
+    for (const [path, procedure] of procedures) expect(path.startsWith('admin.'), path).toBe(procedure._def.meta?.access === 'admin');
+  });
+
   it('keeps the contract names', () => {
     expect(procedures.map(([path]) => path).sort()).toEqual(
       expect.arrayContaining([
@@ -61,6 +70,16 @@ describe('every procedure', () => {
         'admin.users.disable',
         'admin.users.unlock',
         'admin.users.disableTwoFactor',
+        'admin.users.list',
+        'admin.users.get',
+        'admin.users.enable',
+        'admin.users.setRole',
+        'admin.users.revokeSessions',
+        'admin.audit.list',
+        'admin.audit.export',
+        'account.exportData',
+        'account.delete',
+        'account.cancelDeletion',
         'contacts.create',
         'contacts.get',
         'contacts.update',

@@ -1,5 +1,6 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { apiKeysRouter } from './features/api-keys/router.ts';
+import { accountRouter } from './features/privacy/router.ts';
 import { assistantRouter } from './features/assistant/router.ts';
 import { adminRouter } from './features/admin/router.ts';
 import { authRouter } from './features/auth/router.ts';
@@ -11,6 +12,7 @@ import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
   apiKeys: apiKeysRouter,
+  account: accountRouter,
   assistant: assistantRouter,
   admin: adminRouter,
   auth: authRouter,

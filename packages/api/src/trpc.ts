@@ -3,7 +3,8 @@ import type { Context } from './context.ts';
 import { formatError } from './errors/error-formatter.ts';
 import { toTRPCError } from './errors/to-trpc-error.ts';
 import { currentRequestId } from './request-scope.ts';
-import { authenticate, requireRole, requireScopes, requireVerifiedEmail, type AuthState } from './features/auth/guards.ts';
+import { authenticate, requireScopes, requireVerifiedEmail, type AuthState } from './features/auth/guards.ts';
+import { isPermission, requirePermission, type Permission } from './features/auth/permissions.ts';
 import type { RateLimitPolicyName } from './config/rate-limit-policies.ts';
 import { enforceRateLimits } from './lib/rate-limit/enforce.ts';
 import { clientKey } from './lib/rate-limit/client-key.ts';
@@ -19,6 +20,8 @@ export interface Meta {
   scopes?: readonly Scope[];
   /** Also served as REST under /api/v1 and described in /api/openapi.json (trpc-to-openapi). */
   openapi?: NonNullable<OpenApiMeta['openapi']>;
+  /** Admin procedures: the permission the caller's role needs (features/auth/permissions.ts); procedures.test.ts requires one. */
+  permission?: Permission;
 }
 
 const t = initTRPC
@@ -110,10 +113,16 @@ export const verifiedProcedure = authenticated
     return next();
   });
 
+/**
+ * Staff procedures (support and admin roles): each names its permission in `meta.permission`, checked
+ * against the role of the live session; one without a permission is refused to everybody.
+ */
 export const adminProcedure = authenticated
   .meta({ access: 'admin' })
   .use(procedurePolicy)
-  .use(async ({ ctx, next }) => {
-    requireRole(ctx.auth, 'admin');
+  .use(async ({ ctx, meta, next }) => {
+    const permission = meta?.permission;
+    if (!isPermission(permission)) throw new Error('admin procedure without meta.permission');
+    requirePermission(ctx.auth, permission);
     return next();
   });

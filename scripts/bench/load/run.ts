@@ -217,6 +217,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
       ACCESS_TOKEN_TTL_S: '3600', // the longest allowed: tokens outlive the run
       SMTP_URL: mail.url,
       METRICS_TOKEN: randomBytes(24).toString('base64url'), // required in production
+      AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('base64'),
       // Nothing refused, everything still counted in the store.
       RATE_LIMITS: '*=999999999/60',
       // A sign-in reserves its attempt before the password is checked, so more than LOCKOUT_THRESHOLD

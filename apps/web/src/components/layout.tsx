@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, usePathname } from '../lib/router.tsx';
-import { useSession, useSignOut, type User } from '../session.ts';
+import { usePermissions, useSession, useSignOut, type User } from '../session.ts';
+import { DeletionBanner } from './deletion-banner.tsx';
 import { Button, buttonClasses } from './button.tsx';
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -13,12 +14,18 @@ export function Layout({ children }: { children: ReactNode }) {
         Skip to content
       </a>
       <Header />
+      <SignedInBanner />
       <main id="main" className="flex flex-1 items-start justify-center px-4 py-10 sm:items-center sm:py-16">
         {children}
       </main>
       <footer className="px-4 py-6 text-center text-xs text-slate-500">Bastion keeps your session in secure, http-only cookies.</footer>
     </div>
   );
+}
+
+function SignedInBanner() {
+  const session = useSession();
+  return session.status === 'signed-in' ? <DeletionBanner user={session.user} /> : null;
 }
 
 function Header() {
@@ -68,8 +75,16 @@ function Header() {
 
 function UserMenu({ user }: { user: User }) {
   const signOut = useSignOut();
+  const permissions = usePermissions();
+  const pathname = usePathname();
   return (
     <>
+      {permissions.has('users:read') && !pathname.startsWith('/admin') && (
+        // No room at 360 px: there the account page links to the console.
+        <Link to="/admin/users" className="hidden rounded-md px-2 py-2 text-sm font-semibold whitespace-nowrap text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:inline sm:px-3">
+          Admin
+        </Link>
+      )}
       <Link
         to="/contacts"
         className="rounded-md px-2 py-2 text-sm font-semibold whitespace-nowrap text-slate-700 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600 sm:px-3"

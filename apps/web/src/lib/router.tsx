@@ -29,6 +29,12 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
+/** The current query string's parameters (re-rendered on every in-app navigation). */
+export function useSearchParams(): URLSearchParams {
+  const search = useSyncExternalStore(subscribe, () => window.location.search);
+  return new URLSearchParams(search);
+}
+
 export function useNavigationState(): NavigationState {
   const state: unknown = useSyncExternalStore(subscribe, () => window.history.state);
   return state && typeof state === 'object' ? (state as NavigationState) : {};

@@ -5,7 +5,7 @@ import { Avatar, Card, PageHeading } from '../components/layout.tsx';
 import { SignedIn } from '../components/signed-in.tsx';
 import { Link } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
-import type { User } from '../session.ts';
+import { usePermissions, type User } from '../session.ts';
 import { trpc } from '../trpc.ts';
 
 const memberSince = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
@@ -47,7 +47,21 @@ function AccountDetails({ user }: { user: User }) {
           ))}
         </ul>
       </nav>
+      <AdminLink />
     </Card>
+  );
+}
+
+/** Staff reach the console from here at every width (the header has no room for it at 360 px). */
+function AdminLink() {
+  const permissions = usePermissions();
+  if (!permissions.has('users:read')) return null;
+  return (
+    <p className="mt-6 text-sm">
+      <Link to="/admin/users" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+        Administration: users and audit log →
+      </Link>
+    </p>
   );
 }
 
@@ -57,6 +71,7 @@ const SECURITY_LINKS = [
   ['/account/two-factor', 'Two-factor authentication'],
   ['/account/security-log', 'Security log'],
   ['/account/api-keys', 'API keys'],
+  ['/account/privacy', 'Privacy and your data'],
 ] as const;
 
 /** Unverified users can use the account, and are told what to do and how to get a new link. */

@@ -29,7 +29,9 @@ export function SignInPage() {
     // An `auth.me` still in flight from before sign-in would overwrite the user with its 401.
     await utils.auth.me.cancel();
     // The answer already holds the user: no need to ask `auth.me` again before showing the account.
-    utils.auth.me.setData(undefined, { user });
+    utils.auth.me.setData(undefined, { user, permissions: [] });
+    // Staff roles carry permissions the sign-in answer does not list: those are asked for.
+    if (user.role !== 'user') void utils.auth.me.invalidate();
     navigate('/account');
   };
   const login = trpc.auth.login.useMutation({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './index.ts';
-import { DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET } from './env.ts';
+import { DEV_AUDIT_CHECKPOINT_KEY, DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET } from './env.ts';
 
 const STRONG = 'cHJvZHVjdGlvbi1rZXktZm9yLWNvbmZpZy10ZXN0cy0wMTIzNDU2Nzg5';
 
@@ -42,14 +42,17 @@ describe('config', () => {
     expect(missing.join('\n')).toMatch(/SMTP_URL: required/);
     expect(missing.join('\n')).toMatch(/ENCRYPTION_KEYS: required/);
     expect(missing.join('\n')).toMatch(/METRICS_TOKEN: required/);
+    expect(missing.join('\n')).toMatch(/AUDIT_CHECKPOINT_KEY: required/);
     const dev = problemsOf({
       NODE_ENV: 'production',
       JWT_SECRETS: DEV_JWT_SECRETS,
       REFRESH_TOKEN_SECRET: DEV_REFRESH_TOKEN_SECRET,
       ENCRYPTION_KEYS: DEV_ENCRYPTION_KEYS,
+      AUDIT_CHECKPOINT_KEY: DEV_AUDIT_CHECKPOINT_KEY,
       APP_ORIGIN: 'https://app.example.com',
     });
     expect(dev.join('\n')).toMatch(/ENCRYPTION_KEYS: the development key is refused/);
+    expect(dev.join('\n')).toMatch(/AUDIT_CHECKPOINT_KEY: the development key is refused/);
     expect(dev.join('\n')).toMatch(/JWT_SECRETS: the development key is refused/);
     expect(dev.join('\n')).toMatch(/REFRESH_TOKEN_SECRET: the development key is refused/);
   });
@@ -63,6 +66,7 @@ describe('config', () => {
       SMTP_URL: 'smtps://mailer:pw@mail.example.com:465',
       ENCRYPTION_KEYS: `e1:${STRONG}`,
       METRICS_TOKEN: 'metrics-token-0123456789',
+      AUDIT_CHECKPOINT_KEY: STRONG,
     });
     expect(config.auth.secureCookies).toBe(true);
     expect(config.auth.jwtKeys.map((k) => k.kid)).toEqual(['b', 'a']);
@@ -93,6 +97,7 @@ describe('config', () => {
       SMTP_URL: 'smtps://mailer:pw@mail.example.com:465',
       ENCRYPTION_KEYS: `e1:${STRONG}`,
       METRICS_TOKEN: 'metrics-token-0123456789',
+      AUDIT_CHECKPOINT_KEY: STRONG,
     };
     expect(problemsOf({ ...production, TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY: true is refused in production/)]);
     expect(loadConfig({ ...production, TRUST_PROXY: '1' }).http.trustProxy).toBe(1);

@@ -1,14 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isRateLimitPolicyName, type RateLimitOverride } from './rate-limit-policies.ts';
+import { isRetentionDataClass } from './retention-policies.ts';
+
+/** One `RETENTION` entry: keep the data class this long (seconds), or forever (null). */
+export interface RetentionOverride {
+  dataClass: string;
+  seconds: number | null;
+}
 
 /** Development-only secrets. Production refuses to start with any of them. */
 export const DEV_JWT_SECRETS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1qd3Qta2V5LWRvLW5vdC11c2UtaW4tcHJvZHVjdGlvbg';
 export const DEV_REFRESH_TOKEN_SECRET = 'ZGV2ZWxvcG1lbnQtb25seS1yZWZyZXNoLXRva2VuLXNlY3JldC1jaGFuZ2UtbWU';
 export const DEV_ENCRYPTION_KEYS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1lbmNyeXB0aW9uLWtleS1kby1ub3QtdXNlLWl0';
+export const DEV_AUDIT_CHECKPOINT_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGVja3BvaW50LWtleS1kby1ub3QtdXNl';
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL', 'ENCRYPTION_KEYS', 'REDIS_URL', 'AI_API_KEY'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL', 'ENCRYPTION_KEYS', 'REDIS_URL', 'AI_API_KEY', 'AUDIT_CHECKPOINT_KEY'] as const;
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -46,6 +54,23 @@ const keyRing = z
     if (new Set(keys.map((k) => k.kid)).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'kids must be unique' });
     return keys.map((k) => ({ kid: k.kid, secret: Buffer.from(k.secret, 'base64') }));
   });
+
+/** `RETENTION`: `<data class>=<duration>|off` entries, e.g. `security_events=180d,assistant_conversations=off`. */
+const retentionOverrides = list.transform((entries, ctx): RetentionOverride[] =>
+  entries.flatMap((entry) => {
+    const match = /^([a-z_]{1,64})=(?:(\d{1,9})([smhd])|(off))$/.exec(entry);
+    if (!match?.[1]) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not <data class>=<number><s|m|h|d> or <data class>=off` });
+      return [];
+    }
+    if (!isRetentionDataClass(match[1])) {
+      ctx.addIssue({ code: 'custom', message: `"${match[1]}" is not a data class of the retention table (config/retention-policies.ts)` });
+      return [];
+    }
+    const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[match[3] as 's' | 'm' | 'h' | 'd'];
+    return [{ dataClass: match[1], seconds: match[4] ? null : Number(match[2]) * (unit ?? 1) }];
+  }),
+);
 
 /** `TRUST_PROXY`: false, true, a hop count, or a comma-separated list of addresses/CIDRs/presets. */
 const trustProxy = z.string().transform((value): boolean | number | string[] => {
@@ -136,6 +161,11 @@ export const envSchema = z.object({
   AI_REQUESTS_PER_MINUTE: int(1, 10_000).optional(),
   AI_DAILY_TOKEN_BUDGET: int(1, 100_000_000).default(50_000),
   AI_DEFAULT_MAX_TOKENS: int(1, 4000).default(1000),
+
+  /** Signs the audit log's pruning checkpoints and keys its pseudonyms (ADR 081). */
+  AUDIT_CHECKPOINT_KEY: key256.optional(),
+  ACCOUNT_DELETION_GRACE_S: int(0, 365 * 86_400).default(7 * 86_400),
+  RETENTION: retentionOverrides.default([]),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -189,6 +219,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     if (!data.APP_ORIGIN) problems.push('APP_ORIGIN: required in production');
     if (!source.ENCRYPTION_KEYS && !source.ENCRYPTION_KEYS_FILE) problems.push('ENCRYPTION_KEYS: required in production');
     else if (env.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS: the development key is refused in production');
+    if (!data.AUDIT_CHECKPOINT_KEY) problems.push('AUDIT_CHECKPOINT_KEY: required in production (signs audit-log checkpoints; ADR 081)');
+    else if (data.AUDIT_CHECKPOINT_KEY === DEV_AUDIT_CHECKPOINT_KEY) problems.push('AUDIT_CHECKPOINT_KEY: the development key is refused in production');
     if (!data.SMTP_URL) problems.push('SMTP_URL: required in production (the development outbox is not served there)');
     if (!data.METRICS_TOKEN) problems.push('METRICS_TOKEN: required in production (/metrics answers only with this bearer token; ADR 040)');
     if (data.TRUST_PROXY === true) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolveRateLimitPolicies, type RateLimitPolicies } from './rate-limit-policies.ts';
-import { DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
+import { resolveRetentionPolicies, type RetentionPolicies } from './retention-policies.ts';
+import { DEV_AUDIT_CHECKPOINT_KEY, DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
 
 export { ConfigError, SECRET_VARIABLES } from './env.ts';
 
@@ -109,6 +110,14 @@ export interface AppConfig {
   };
   /** Read-through cache of user preferences; other instances' updates evict via the bus. */
   preferencesCache: { ttlMs: number; maxEntries: number };
+  /** The audit log (ADR 080/081): the checkpoint key also keys the pseudonyms erasure writes. */
+  audit: { checkpointKey: Buffer };
+  compliance: {
+    /** account.delete: how long the account can still be restored before the erasure job runs. */
+    deletionGraceSeconds: number;
+    /** Seconds each data class is kept (null: no age limit): the policy table with `RETENTION` applied. */
+    retention: RetentionPolicies;
+  };
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -189,5 +198,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
     preferencesCache: { ttlMs: env.PREFERENCES_CACHE_TTL_MS, maxEntries: env.PREFERENCES_CACHE_MAX },
+    audit: { checkpointKey: Buffer.from(env.AUDIT_CHECKPOINT_KEY ?? DEV_AUDIT_CHECKPOINT_KEY, 'base64') },
+    compliance: { deletionGraceSeconds: env.ACCOUNT_DELETION_GRACE_S, retention: resolveRetentionPolicies(env.RETENTION) },
   };
 }

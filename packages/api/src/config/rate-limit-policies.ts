@@ -58,6 +58,10 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   'dev.mailbox': { points: 120, windowSeconds: 60, key: 'ip', failClosed: false },
   'health.ping': { points: 60, windowSeconds: 60, key: 'ip', failClosed: false },
   'admin.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: true },
+  /** Streams the whole audit log: a few per hour. */
+  'admin.export': { points: 10, windowSeconds: 3600, key: 'user', failClosed: true },
+  /** account.exportData / account.delete / account.cancelDeletion (the 3 exports a day are counted in the handler). */
+  'account.privacy': { points: 10, windowSeconds: 3600, key: 'user', failClosed: true },
   /** Cheap reads and writes of a signed-in user's own data. */
   'user.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: false },
   /** Batch writes of up to 1000 rows. */

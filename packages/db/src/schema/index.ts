@@ -10,3 +10,5 @@ export * from './two-factor.ts';
 export * from './contacts.ts';
 export * from './preferences.ts';
 export * from './api-keys.ts';
+export * from './audit.ts';
+export * from './data-exports.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
-export const userRole = pgEnum('user_role', ['user', 'admin']);
+export const userRole = pgEnum('user_role', ['user', 'support', 'admin']);
 
 export const users = pgTable(
   'users',
@@ -13,6 +13,8 @@ export const users = pgTable(
     role: userRole('role').notNull().default('user'),
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    /** account.delete: when the erasure job will remove the account; null when none is scheduled. */
+    deletionScheduledAt: timestamp('deletion_scheduled_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true })
       .notNull()
@@ -25,6 +27,8 @@ export const users = pgTable(
     check('users_email_length', sql`char_length(${t.email}) between 3 and 254`),
     check('users_name_length', sql`${t.name} is null or char_length(${t.name}) <= 100`),
     index('users_created_at_idx').on(t.createdAt),
+    index('users_created_id_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('users_deletion_due_idx').on(t.deletionScheduledAt).where(sql`${t.deletionScheduledAt} is not null`),
   ],
 );
 

@@ -7,6 +7,7 @@ import type { InvalidationBus } from '../../lib/invalidation-bus.ts';
 import { LruCache } from '../../lib/lru-cache.ts';
 import { LastUsedRecorder } from './last-used.ts';
 import { isScope, type Scope } from './scopes.ts';
+import type { Role } from '../auth/permissions.ts';
 
 /** Channel on the invalidation bus; payloads are comma-separated key prefixes, never secrets. */
 export const API_KEY_CHANGED_CHANNEL = 'api_key_changed';
@@ -18,7 +19,7 @@ const PREFIXES_PER_MESSAGE = 500;
 export interface KnownKey {
   id: string;
   userId: string;
-  role: 'user' | 'admin';
+  role: Role;
   scopes: Scope[];
   secretHash: string;
   hashKid: string;

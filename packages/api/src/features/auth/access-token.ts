@@ -1,3 +1,4 @@
+import { ROLES, type Role } from './permissions.ts';
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ const FORBIDDEN_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'];
 const claimsSchema = z.object({
   sub: z.uuid(),
   sid: z.uuid(),
-  role: z.enum(['user', 'admin']),
+  role: z.enum(ROLES),
   jti: z.string().min(1),
   iat: z.number(),
   exp: z.number(),
@@ -33,7 +34,7 @@ function keyObjectOf(key: JwtKey): KeyObject {
 
 export function signAccessToken(
   config: AppConfig['auth'],
-  subject: { userId: string; sessionId: string; role: 'user' | 'admin' },
+  subject: { userId: string; sessionId: string; role: Role },
 ): { token: string; expiresAt: Date } {
   const [key] = config.jwtKeys;
   if (!key) throw new Error('no JWT signing key');

@@ -1,3 +1,4 @@
+import type { Role } from './permissions.ts';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { schema } from '@bastion/db';
 import type { Context } from '../../context.ts';
@@ -13,7 +14,7 @@ export interface AuthState {
   userId: string;
   /** The signed-in session; null for an API key. */
   sessionId: string | null;
-  role: 'user' | 'admin';
+  role: Role;
   /** Cookie-borne credentials need the CSRF origin check the transport applies. */
   via: 'bearer' | 'cookie';
   /** Set when an API key authenticated the call: it may use only its scopes. */
@@ -93,10 +94,6 @@ export async function requireScopes(ctx: Context, auth: AuthState, required: rea
 export function sessionIdOf(auth: AuthState): string {
   if (auth.sessionId === null) throw new AppError('FORBIDDEN', 'api_key_not_allowed', 'API keys cannot be used for this; sign in instead.');
   return auth.sessionId;
-}
-
-export function requireRole(auth: AuthState, role: 'admin'): void {
-  if (auth.role !== role) throw new AppError('FORBIDDEN', 'forbidden', 'You do not have access to this.');
 }
 
 /** Read from the database on each call: verification must count at once, not after a cache expires. */

@@ -1,5 +1,5 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import { schema } from '@bastion/db';
+import { schema, type Transaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { clientKey } from '../../lib/rate-limit/client-key.ts';
 import { countInWindow, tooManyRequests, uncount } from './throttle.ts';
@@ -152,7 +152,7 @@ async function claimThrottleNotice(ctx: Pick<Context, 'db' | 'config'>, email: s
 }
 
 /** Lifts every sign-in block on the account (admin unlock, password reset), the ceiling included. */
-export async function unlockAccount(ctx: Pick<Context, 'db'>, email: string): Promise<number> {
+export async function unlockAccount(ctx: { db: Context['db'] | Transaction }, email: string): Promise<number> {
   const t = schema.authThrottle;
   const normalized = email.toLowerCase();
   await ctx.db.delete(t).where(eq(t.key, accountKey(normalized)));

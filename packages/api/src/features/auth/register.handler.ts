@@ -63,5 +63,5 @@ async function tellOwner(ctx: Context, email: string): Promise<void> {
  * account a client can rely on is the one `auth.login` returns.
  */
 function placeholderUser(input: RegisterInput): UserDto {
-  return { id: randomUUID(), email: input.email, name: input.name ?? null, role: 'user', emailVerified: false, createdAt: new Date().toISOString() };
+  return { id: randomUUID(), email: input.email, name: input.name ?? null, role: 'user', emailVerified: false, createdAt: new Date().toISOString(), deletionScheduledAt: null };
 }

@@ -42,6 +42,7 @@ import { securityLogHandler } from '../security/security-log.handler.ts';
 import { securityLogInput, securityLogOutput } from '../security/security-log.schema.ts';
 import { clearTokenCookies } from './token-cookies.ts';
 import { toUserDto, userColumns, userOutput } from './user.dto.ts';
+import { PERMISSIONS, permissionsOf } from './permissions.ts';
 
 export const authRouter = router({
   register: publicProcedure.meta({ rateLimit: 'auth.register' }).input(registerInput).output(registerOutput).mutation(registerHandler),
@@ -91,10 +92,11 @@ export const authRouter = router({
   me: authedProcedure
     .meta({ rateLimit: 'auth.session' })
     .input(noInput)
-    .output(z.object({ user: userOutput }))
+    .output(z.object({ user: userOutput, permissions: z.array(z.enum(PERMISSIONS)) }))
     .query(async ({ ctx }) => {
       const [user] = await ctx.db.select(userColumns).from(schema.users).where(eq(schema.users.id, ctx.auth.userId)).limit(1);
       if (!user) throw new AppError('UNAUTHORIZED', 'unauthenticated', 'Sign in to continue.');
-      return { user: toUserDto(user) };
+      // What the web app may show; the server checks each admin call regardless.
+      return { user: toUserDto(user), permissions: permissionsOf(ctx.auth.role) };
     }),
 });

@@ -1,3 +1,4 @@
+import type { Role } from './permissions.ts';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -8,7 +9,7 @@ import { LRUCache } from 'lru-cache';
  */
 export interface ActiveSession {
   /** The user's role now, which wins over the role in an older access token. */
-  role: 'user' | 'admin';
+  role: Role;
 }
 
 /** Stands for "known inactive": lru-cache cannot hold null, and a symbol cannot pass for a session. */

@@ -1,3 +1,5 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { schema } from '@bastion/db';
 import type { AppDeps } from '../../context.ts';
 
 /** Channel on the invalidation bus; payloads are comma-separated session ids, never tokens. */
@@ -28,4 +30,13 @@ export async function listenForRevokedSessions(deps: Pick<AppDeps, 'bus' | 'sess
   await deps.bus.subscribe(SESSION_REVOKED_CHANNEL, (payload) => {
     for (const id of payload.split(',')) if (id) deps.sessionCache.evict(id);
   });
+}
+
+/**
+ * Forgets the cached state of every live session of `userId`, here and on every instance, without
+ * ending them: the next call reads the role (or the account's state) from the database again.
+ */
+export async function evictUserSessions(deps: Pick<AppDeps, 'bus' | 'sessionCache' | 'logger' | 'db'>, userId: string): Promise<void> {
+  const rows = await deps.db.select({ id: schema.sessions.id }).from(schema.sessions).where(and(eq(schema.sessions.userId, userId), isNull(schema.sessions.revokedAt)));
+  await announceRevokedSessions(deps, rows.map((row) => row.id));
 }

@@ -1,3 +1,4 @@
+import type { Role } from './permissions.ts';
 import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { schema, withTransaction, type Transaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
@@ -19,7 +20,7 @@ const MAX_GRACE_HOPS = 5;
 const invalidRefresh = () => new AppError('UNAUTHORIZED', 'invalid_refresh_token', 'Your session has ended. Sign in again.');
 
 /** Opens a session for a user who just proved who they are, and issues its first tokens. */
-export async function openSession(ctx: Context, user: { id: string; role: 'user' | 'admin' }): Promise<IssuedTokens> {
+export async function openSession(ctx: Context, user: { id: string; role: Role }): Promise<IssuedTokens> {
   const refreshToken = newRefreshToken();
   const sessionId = await withTransaction(ctx.db, async (tx) => {
     const [session] = await tx
@@ -40,7 +41,7 @@ export async function openSession(ctx: Context, user: { id: string; role: 'user'
 }
 
 type RotationOutcome =
-  | { kind: 'rotated'; refreshToken: string; userId: string; sessionId: string; role: 'user' | 'admin' }
+  | { kind: 'rotated'; refreshToken: string; userId: string; sessionId: string; role: Role }
   | { kind: 'reused'; userId: string; sessionId: string }
   | { kind: 'invalid' };
 

@@ -1,3 +1,4 @@
+import { ROLES, type Role } from './permissions.ts';
 import { z } from 'zod';
 import { schema } from '@bastion/db';
 
@@ -5,9 +6,11 @@ export const userOutput = z.object({
   id: z.uuid(),
   email: z.email(),
   name: z.string().nullable(),
-  role: z.enum(['user', 'admin']),
+  role: z.enum(ROLES),
   emailVerified: z.boolean(),
   createdAt: z.iso.datetime(),
+  /** account.delete: when the account will be erased, unless cancelled; null otherwise. */
+  deletionScheduledAt: z.iso.datetime().nullable(),
 });
 
 export type UserDto = z.infer<typeof userOutput>;
@@ -20,9 +23,10 @@ export const userColumns = {
   role: schema.users.role,
   emailVerifiedAt: schema.users.emailVerifiedAt,
   createdAt: schema.users.createdAt,
+  deletionScheduledAt: schema.users.deletionScheduledAt,
 };
 
-type UserRow = { id: string; email: string; name: string | null; role: 'user' | 'admin'; emailVerifiedAt: Date | null; createdAt: Date };
+type UserRow = { id: string; email: string; name: string | null; role: Role; emailVerifiedAt: Date | null; createdAt: Date; deletionScheduledAt: Date | null };
 
 export function toUserDto(row: UserRow): UserDto {
   return {
@@ -32,5 +36,6 @@ export function toUserDto(row: UserRow): UserDto {
     role: row.role,
     emailVerified: row.emailVerifiedAt !== null,
     createdAt: row.createdAt.toISOString(),
+    deletionScheduledAt: row.deletionScheduledAt?.toISOString() ?? null,
   };
 }

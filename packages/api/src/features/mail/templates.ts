@@ -12,6 +12,10 @@ export type MailTemplate =
   | { template: 'two_factor_changed'; enabled: boolean }
   | { template: 'two_factor_reset_by_admin' }
   | { template: 'account_exists'; signInLink: string; resetLink: string }
+  /** Carries the single-use download link: sent by the export job itself, never queued. */
+  | { template: 'data_export_ready'; link: string }
+  | { template: 'account_deletion_scheduled'; deletionAt: string; cancelLink: string }
+  | { template: 'account_erased' }
   | AccountThrottledMail;
 
 interface Content {
@@ -87,6 +91,30 @@ function contentOf(mail: MailTemplate): Content {
           'Sign in with your password and set up two-factor authentication again.',
         ],
         footer: 'If you did not ask for this, contact your administrator now and reset your password.',
+      };
+    case 'data_export_ready':
+      return {
+        subject: 'Your data export is ready',
+        paragraphs: [
+          'The archive of your Bastion data you asked for is ready. Download it while signed in to your account: the link works once and expires in 24 hours.',
+        ],
+        action: { label: 'Download my data', url: mail.link },
+        footer: 'If you did not ask for this, change your password: someone signed in to your account.',
+      };
+    case 'account_deletion_scheduled':
+      return {
+        subject: 'Your account will be deleted',
+        paragraphs: [
+          `Your Bastion account and all its data will be deleted for good on ${mail.deletionAt} (UTC). All your sessions were signed out.`,
+          'Changed your mind? Sign in before then and cancel the deletion.',
+        ],
+        action: { label: 'Keep my account', url: mail.cancelLink },
+        footer: NOT_YOU,
+      };
+    case 'account_erased':
+      return {
+        subject: 'Your account was deleted',
+        paragraphs: ['As you asked, your Bastion account and the data it held were deleted. This is the last email we send you.'],
       };
     case 'account_exists':
       return {

@@ -1,6 +1,7 @@
-import { and, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { lte, sql } from 'drizzle-orm';
 import { schema, type Database } from '@bastion/db';
 import type { JobWorker, QueueDefinition } from '../../lib/job-queue.ts';
+import { pruneThrottles } from '../retention/pruners.ts';
 
 /** The longest window a sign-in throttle row counts in (the lockout's failure memory, the daily cap). */
 const THROTTLE_RETENTION_SECONDS = 86_400;
@@ -15,20 +16,17 @@ export const pruneCountersQueue: QueueDefinition = {
 };
 
 /**
- * One job for every counter table, instead of a cleanup timer per limiter in every process:
+ * Kept apart from the daily retention job: rate-limit windows expire by the minute and the table
+ * is written on every call, so it is pruned every 5 minutes. One job for every counter table, instead of a cleanup timer per limiter in every process:
  * expired rate-limit windows, and sign-in throttle rows whose window has passed and which hold no
  * live lock.
  */
-export async function pruneCounters(db: Database): Promise<{ rateLimits: number; throttles: number }> {
+export async function pruneCounters(db: Database, throttleSeconds = THROTTLE_RETENTION_SECONDS): Promise<{ rateLimits: number; throttles: number }> {
   const rateLimits = await db.delete(schema.rateLimits).where(lte(schema.rateLimits.expire, sql`now()`)).returning({ key: schema.rateLimits.key });
-  const t = schema.authThrottle;
-  const throttles = await db
-    .delete(t)
-    .where(and(lt(t.windowStartedAt, sql`now() - make_interval(secs => ${THROTTLE_RETENTION_SECONDS})`), or(isNull(t.lockedUntil), lte(t.lockedUntil, sql`now()`))))
-    .returning({ key: t.key });
-  return { rateLimits: rateLimits.length, throttles: throttles.length };
+  return { rateLimits: rateLimits.length, throttles: await pruneThrottles(db, throttleSeconds) };
 }
 
-export function pruneCountersWorker(db: Database): JobWorker<Record<string, never>> {
-  return { queue: pruneCountersQueue, handle: async () => void (await pruneCounters(db)) };
+/** Throttle rows follow the retention table's `auth_throttle` age; rate-limit windows their own expiry. */
+export function pruneCountersWorker(db: Database, throttleSeconds: number | null = THROTTLE_RETENTION_SECONDS): JobWorker<Record<string, never>> {
+  return { queue: pruneCountersQueue, handle: async () => void (await pruneCounters(db, throttleSeconds ?? Number.MAX_SAFE_INTEGER)) };
 }

@@ -1,0 +1,134 @@
+import { and, asc, eq, or } from 'drizzle-orm';
+import { schema, type Database, type Transaction } from '@bastion/db';
+
+/**
+ * Everything the application keeps about a user, one entry per data class (ADR 084). Each entry
+ * is both an exporter (what account.exportData puts in `<name>.json`) and, where a plain cascade
+ * is not enough, an eraser (what the erasure job must do before the user row is deleted, e.g.
+ * revoke a provider's tokens). The rows themselves go with `DELETE FROM users`: every table with a
+ * user reference cascades, which privacy.test.ts checks against the catalog.
+ *
+ * To add a data class (at merge: API keys, webhook endpoints and deliveries, connected accounts),
+ * append one entry here, e.g.
+ *   { name: 'api_keys', export: (db, id) => db.select({ id, name, prefix, scopes, createdAt, lastUsedAt, revokedAt }).from(apiKeys).where(eq(apiKeys.userId, id)) },
+ *   { name: 'webhook_endpoints', export: …, erase: (tx, id) => disable the endpoints so no delivery starts mid-erasure },
+ *   { name: 'webhook_deliveries', export: … (payload metadata, status; no signing secret) },
+ *   { name: 'connected_accounts', export: … (provider, subject, email; no tokens), erase: revoke the provider tokens },
+ * Never export a secret (hash, token, sealed key): metadata only.
+ */
+export interface DataClass {
+  /** File name in the archive (`<name>.json`) and the key in tests; snake_case. */
+  name: string;
+  /** The user's rows of this class, owner-scoped in the SQL, explicit columns, no secrets. */
+  export(db: Database | Transaction, userId: string): Promise<unknown>;
+  /** Work beyond the cascade, run in the erasure's transaction before the user row is deleted. */
+  erase?(tx: Transaction, userId: string): Promise<void>;
+}
+
+const {
+  users,
+  userPreferences,
+  contacts,
+  sessions,
+  securityEvents,
+  assistantConversations,
+  assistantMessages,
+  assistantTokenUsage,
+  assistantRequests,
+  userTwoFactor,
+  auditLog,
+  dataExports,
+} = schema;
+
+export const DATA_CLASSES: readonly DataClass[] = [
+  {
+    name: 'profile',
+    export: async (db, id) => {
+      const [row] = await db
+        .select({ id: users.id, email: users.email, name: users.name, role: users.role, emailVerifiedAt: users.emailVerifiedAt, createdAt: users.createdAt, updatedAt: users.updatedAt, deletionScheduledAt: users.deletionScheduledAt })
+        .from(users)
+        .where(eq(users.id, id))
+        .limit(1);
+      const [twoFactor] = await db.select({ enabledAt: userTwoFactor.enabledAt }).from(userTwoFactor).where(eq(userTwoFactor.userId, id)).limit(1);
+      return { ...row, twoFactorEnabledAt: twoFactor?.enabledAt ?? null };
+    },
+  },
+  {
+    name: 'preferences',
+    export: async (db, id) =>
+      (await db
+        .select({ theme: userPreferences.theme, timeZone: userPreferences.timeZone, locale: userPreferences.locale, emailNotifications: userPreferences.emailNotifications, updatedAt: userPreferences.updatedAt })
+        .from(userPreferences)
+        .where(eq(userPreferences.userId, id))
+        .limit(1))[0] ?? null,
+  },
+  {
+    name: 'contacts',
+    export: (db, id) =>
+      db
+        .select({ id: contacts.id, name: contacts.name, email: contacts.email, phone: contacts.phone, company: contacts.company, tags: contacts.tags, notes: contacts.notes, createdAt: contacts.createdAt, updatedAt: contacts.updatedAt })
+        .from(contacts)
+        .where(eq(contacts.ownerId, id))
+        .orderBy(asc(contacts.createdAt), asc(contacts.id)),
+  },
+  {
+    name: 'sessions',
+    export: (db, id) =>
+      db
+        .select({ id: sessions.id, ip: sessions.ip, userAgent: sessions.userAgent, createdAt: sessions.createdAt, lastUsedAt: sessions.lastUsedAt, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt, revokedReason: sessions.revokedReason })
+        .from(sessions)
+        .where(eq(sessions.userId, id))
+        .orderBy(asc(sessions.createdAt), asc(sessions.id)),
+  },
+  {
+    name: 'security_events',
+    export: (db, id) =>
+      db
+        .select({ id: securityEvents.id, type: securityEvents.type, ip: securityEvents.ip, userAgent: securityEvents.userAgent, details: securityEvents.details, createdAt: securityEvents.createdAt })
+        .from(securityEvents)
+        .where(eq(securityEvents.userId, id))
+        .orderBy(asc(securityEvents.createdAt), asc(securityEvents.id)),
+  },
+  {
+    name: 'assistant_conversations',
+    export: async (db, id) => {
+      const conversations = await db
+        .select({ id: assistantConversations.id, title: assistantConversations.title, model: assistantConversations.model, createdAt: assistantConversations.createdAt, updatedAt: assistantConversations.updatedAt })
+        .from(assistantConversations)
+        .where(eq(assistantConversations.ownerId, id))
+        .orderBy(asc(assistantConversations.createdAt), asc(assistantConversations.id));
+      const messages = await db
+        .select({ conversationId: assistantMessages.conversationId, role: assistantMessages.role, content: assistantMessages.content, createdAt: assistantMessages.createdAt })
+        .from(assistantMessages)
+        .where(eq(assistantMessages.ownerId, id))
+        .orderBy(asc(assistantMessages.createdAt), asc(assistantMessages.id));
+      return conversations.map((c) => ({ ...c, messages: messages.filter((m) => m.conversationId === c.id).map(({ conversationId: _, ...m }) => m) }));
+    },
+  },
+  {
+    name: 'assistant_usage',
+    export: async (db, id) => ({
+      dailyTokens: await db.select({ day: assistantTokenUsage.day, tokens: assistantTokenUsage.tokens }).from(assistantTokenUsage).where(eq(assistantTokenUsage.userId, id)).orderBy(asc(assistantTokenUsage.day)),
+      requests: await db
+        .select({ requestId: assistantRequests.requestId, promptTokens: assistantRequests.promptTokens, completionTokens: assistantRequests.completionTokens, createdAt: assistantRequests.createdAt, completedAt: assistantRequests.completedAt })
+        .from(assistantRequests)
+        .where(eq(assistantRequests.ownerId, id))
+        .orderBy(asc(assistantRequests.createdAt)),
+    }),
+  },
+  {
+    name: 'data_exports',
+    export: (db, id) =>
+      db.select({ id: dataExports.id, status: dataExports.status, requestedAt: dataExports.requestedAt, readyAt: dataExports.readyAt, downloadedAt: dataExports.downloadedAt }).from(dataExports).where(eq(dataExports.userId, id)).orderBy(asc(dataExports.requestedAt)),
+  },
+  {
+    name: 'audit_entries',
+    export: (db, id) =>
+      db
+        .select({ seq: auditLog.seq, at: auditLog.at, actorType: auditLog.actorType, actorId: auditLog.actorId, action: auditLog.action, subjectId: auditLog.subjectId, ip: auditLog.ip, detail: auditLog.detail })
+        .from(auditLog)
+        .where(and(or(eq(auditLog.subjectId, id), and(eq(auditLog.actorType, 'user'), eq(auditLog.actorId, id)))))
+        .orderBy(asc(auditLog.seq)),
+  },
+  // Merge point: api_keys (issue 10), webhook_endpoints and webhook_deliveries (issue 11), connected_accounts (OIDC).
+];

@@ -1,0 +1,54 @@
+import { and, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { schema, type Database } from '@bastion/db';
+import type { AppConfig } from '../../config/index.ts';
+import type { RetentionDataClass } from '../../config/retention-policies.ts';
+import { JOB_SCHEMA } from '../../lib/job-queue.ts';
+import { pruneAuditLog } from '../audit/prune.ts';
+
+/** Removes what of one data class is older than `seconds`; returns the count. Idempotent. */
+export type Pruner = (deps: { db: Database; config: AppConfig }, seconds: number) => Promise<number>;
+
+const olderThan = (seconds: number) => sql`now() - make_interval(secs => ${seconds})`;
+
+/** Sign-in throttle rows whose window is over and which hold no live lock (also pruned every 5 minutes by prune-counters). */
+export async function pruneThrottles(db: Database, seconds: number): Promise<number> {
+  const t = schema.authThrottle;
+  const removed = await db
+    .delete(t)
+    .where(and(lt(t.windowStartedAt, olderThan(seconds)), or(isNull(t.lockedUntil), lte(t.lockedUntil, sql`now()`))))
+    .returning({ key: t.key });
+  return removed.length;
+}
+
+/** One pruner per data class of config/retention-policies.ts; the compiler keeps the two in step. */
+export const PRUNERS: Record<RetentionDataClass, Pruner> = {
+  security_events: async ({ db }, seconds) => {
+    const e = schema.securityEvents;
+    return (await db.delete(e).where(lt(e.createdAt, olderThan(seconds))).returning({ id: e.id })).length;
+  },
+  audit_log: ({ db, config }, seconds) => pruneAuditLog(db, config.audit.checkpointKey, seconds),
+  expired_sessions: async ({ db }, seconds) => {
+    const s = schema.sessions;
+    // Refresh tokens go with their session (cascade).
+    return (await db.delete(s).where(or(lt(s.expiresAt, olderThan(seconds)), lt(s.revokedAt, olderThan(seconds)))).returning({ id: s.id })).length;
+  },
+  mail_outbox: async ({ db }, seconds) => {
+    const m = schema.mailOutbox;
+    return (await db.delete(m).where(lt(m.createdAt, olderThan(seconds))).returning({ id: m.id })).length;
+  },
+  assistant_conversations: async ({ db }, seconds) => {
+    const c = schema.assistantConversations;
+    return (await db.delete(c).where(lt(c.updatedAt, olderThan(seconds))).returning({ id: c.id })).length;
+  },
+  data_exports: async ({ db }, seconds) => {
+    const d = schema.dataExports;
+    return (await db.delete(d).where(and(lt(d.requestedAt, olderThan(seconds)), or(isNull(d.expiresAt), lt(d.expiresAt, sql`now()`)))).returning({ id: d.id })).length;
+  },
+  completed_jobs: async ({ db }, seconds) => {
+    const rows = await db.execute(
+      sql`delete from ${sql.identifier(JOB_SCHEMA)}.job where state in ('completed', 'cancelled', 'failed') and completed_on < ${olderThan(seconds)} returning id`,
+    );
+    return rows.length;
+  },
+  auth_throttle: ({ db }, seconds) => pruneThrottles(db, seconds),
+};
