@@ -315,3 +315,16 @@ describe('the apikey.default rate limit', () => {
     expect(response.headers.get('ratelimit-policy')).toContain('"apikey.default"');
   });
 });
+
+describe('the audit log', () => {
+  it('holds exactly one entry for a key created and one for it revoked, with the prefix and never the secret', async () => {
+    const user = await signUp(a);
+    const key = await user.client.apiKeys.create.mutate({ name: 'audited', scopes: ['contacts:read'] });
+    await user.client.apiKeys.revoke.mutate({ id: key.id });
+    const rows = await a.deps.sql<{ action: string; detail: Record<string, unknown> }[]>`
+      select action, detail from audit_log where subject_id = ${user.id} and action like 'api_key.%' order by seq`;
+    expect(rows.map((row) => row.action)).toEqual(['api_key.created', 'api_key.revoked']);
+    expect(rows.map((row) => row.detail.prefix)).toEqual([key.prefix, key.prefix]);
+    expect(JSON.stringify(rows)).not.toContain(key.key.slice(key.key.lastIndexOf('_') + 1));
+  });
+});

@@ -1,9 +1,10 @@
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { postgresErrorOf, schema } from '@bastion/db';
+import { postgresErrorOf, schema, withTransaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { AuthState } from '../auth/guards.ts';
+import { recordAudit, userActor } from '../audit/audit.service.ts';
 import { recordSecurityEvent } from '../security/events.ts';
 import type { ApiKeyDto, createApiKeyInput, createApiKeyOutput } from './api-keys.schema.ts';
 import { hashSecret, newApiKey } from './key-format.ts';
@@ -65,9 +66,10 @@ export async function createApiKey(ctx: AuthedContext, input: z.infer<typeof cre
   for (let attempt = 0; ; attempt++) {
     const generated = newApiKey();
     try {
-      const [row] = await ctx.db
-        .insert(k)
-        .values({
+      const row = await withTransaction(ctx.db, async (tx) => {
+        const [inserted] = await tx
+          .insert(k)
+          .values({
           userId: ctx.auth.userId,
           name: input.name,
           prefix: generated.prefix,
@@ -75,9 +77,12 @@ export async function createApiKey(ctx: AuthedContext, input: z.infer<typeof cre
           hashKid: ring.kid,
           scopes: input.scopes,
           expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-        })
-        .returning(columns);
-      const dto = toDto(row!);
+          })
+          .returning(columns);
+        await recordAudit(tx, ctx, { actor: userActor(ctx.auth.userId), action: 'api_key.created', subjectId: ctx.auth.userId, detail: { keyId: inserted!.id, prefix: inserted!.prefix, scopes: inserted!.scopes } });
+        return inserted!;
+      });
+      const dto = toDto(row);
       // Another instance may have cached this prefix as unknown (a guess): forget it everywhere.
       await ctx.apiKeys.announceChanged({ bus: ctx.bus, logger: ctx.log }, [dto.prefix]);
       await recordSecurityEvent(ctx, 'api_key_created', ctx.auth.userId, { keyId: dto.id, prefix: dto.prefix, scopes: dto.scopes });
@@ -99,12 +104,16 @@ export async function listApiKeys(ctx: AuthedContext): Promise<ApiKeyDto[]> {
 
 /** Revokes one of the caller's keys at once on every instance; another user's id is NOT_FOUND. */
 export async function revokeApiKey(ctx: AuthedContext, id: string): Promise<void> {
-  const [row] = await ctx.db
-    .update(k)
-    .set({ revokedAt: sql`coalesce(${k.revokedAt}, now())` })
-    .where(and(eq(k.id, id), eq(k.userId, ctx.auth.userId)))
-    .returning({ id: k.id, prefix: k.prefix });
-  if (!row) throw new AppError('NOT_FOUND', 'api_key_not_found', 'This API key does not exist.');
+  const row = await withTransaction(ctx.db, async (tx) => {
+    const [revoked] = await tx
+      .update(k)
+      .set({ revokedAt: sql`coalesce(${k.revokedAt}, now())` })
+      .where(and(eq(k.id, id), eq(k.userId, ctx.auth.userId)))
+      .returning({ id: k.id, prefix: k.prefix });
+    if (!revoked) throw new AppError('NOT_FOUND', 'api_key_not_found', 'This API key does not exist.');
+    await recordAudit(tx, ctx, { actor: userActor(ctx.auth.userId), action: 'api_key.revoked', subjectId: ctx.auth.userId, detail: { keyId: revoked.id, prefix: revoked.prefix } });
+    return revoked;
+  });
   await ctx.apiKeys.announceChanged({ bus: ctx.bus, logger: ctx.log }, [row.prefix]);
   await recordSecurityEvent(ctx, 'api_key_revoked', ctx.auth.userId, { keyId: row.id, prefix: row.prefix });
   ctx.log.info({ apiKeyPrefix: row.prefix }, 'API key revoked');

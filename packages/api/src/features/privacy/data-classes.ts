@@ -38,6 +38,7 @@ const {
   userTwoFactor,
   auditLog,
   dataExports,
+  apiKeys,
 } = schema;
 
 export const DATA_CLASSES: readonly DataClass[] = [
@@ -130,5 +131,15 @@ export const DATA_CLASSES: readonly DataClass[] = [
         .where(and(or(eq(auditLog.subjectId, id), and(eq(auditLog.actorType, 'user'), eq(auditLog.actorId, id)))))
         .orderBy(asc(auditLog.seq)),
   },
-  // Merge point: api_keys (issue 10), webhook_endpoints and webhook_deliveries (issue 11), connected_accounts (OIDC).
+  {
+    // Metadata only: never the secret's hash or the key ring id that peppers it.
+    name: 'api_keys',
+    export: (db, id) =>
+      db
+        .select({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, scopes: apiKeys.scopes, createdAt: apiKeys.createdAt, expiresAt: apiKeys.expiresAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt })
+        .from(apiKeys)
+        .where(eq(apiKeys.userId, id))
+        .orderBy(asc(apiKeys.createdAt)),
+  },
+  // Merge point: webhook_endpoints and webhook_deliveries (issue 11), connected_accounts (OIDC).
 ];
