@@ -71,6 +71,7 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   ['a Set-Cookie value', /bastion_(at|rt)=[^;\s"]+/],
   ['the test AI API key', /sk-bastion-test-/],
   ['an upstream error body', /upstream-secret-body/],
+  ['a webhook signing secret', /whsec_[A-Za-z0-9+/]{20,}/],
 ];
 
 export function assertNoSecretsIn(text: string): void {

@@ -6,14 +6,20 @@ import { linkMailResolver } from './features/auth/emailed-links.ts';
 import { outboxMailer, smtpMailer } from './features/mail/mailer.ts';
 import { sendMailQueue, sendMailWorker } from './features/mail/send-mail.job.ts';
 import { pruneCountersQueue, pruneCountersWorker } from './features/maintenance/prune-counters.job.ts';
-import { startJobs, type RunningJobs } from './lib/job-queue.ts';
+import { deliverWebhookQueue, deliverWebhookWorker } from './features/webhooks/deliver.ts';
+import { startDispatcher } from './features/webhooks/dispatcher.ts';
+import { webhookMetrics } from './features/webhooks/metrics.ts';
+import { pruneWebhooksQueue, pruneWebhooksWorker } from './features/webhooks/prune.job.ts';
+import { createWebhookSender } from './features/webhooks/sender.ts';
+import { startJobs, type JobQueue, type RunningJobs } from './lib/job-queue.ts';
 
 /** Every queue of the application, with the configured retry delay. */
-const queuesOf = (config: AppConfig) => [{ ...sendMailQueue, retryDelay: config.jobs.retryDelaySeconds }, pruneCountersQueue];
+const queuesOf = (config: AppConfig) => [{ ...sendMailQueue, retryDelay: config.jobs.retryDelaySeconds }, pruneCountersQueue, deliverWebhookQueue, pruneWebhooksQueue];
 
 /**
  * Starts the job queue for a process: always the queues (to send jobs), and the workers when
- * `workers` (the API process unless WORKERS=off; always in `pnpm worker`).
+ * `workers` (the API process unless WORKERS=off; always in `pnpm worker`). The workers' process
+ * also runs the webhook dispatcher (outbox → deliveries).
  */
 export async function startJobRunner(options: {
   config: AppConfig;
@@ -21,18 +27,42 @@ export async function startJobRunner(options: {
   logger: Logger;
   url: string;
   workers: boolean;
-  /** Where the workers count what they record (security events); the worker process has its own. */
+  /** Where the workers count what they record (security events, webhooks); the worker process has its own. */
   metrics?: Registry;
 }): Promise<RunningJobs> {
   const { config } = options;
-  if (!options.workers) return startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config) });
+  const superviseIntervalSeconds = config.jobs.superviseIntervalSeconds;
+  // Registered up front, so /metrics shows the series at zero before the first delivery.
+  if (options.metrics) webhookMetrics(options.metrics);
+  if (!options.workers) return startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), superviseIntervalSeconds });
+  const metrics = options.metrics ?? new Registry();
   const mailer = config.mail.smtpUrl ? smtpMailer(config.mail.smtpUrl, config.mail.from) : outboxMailer(options.db);
-  const resolveLinks = linkMailResolver({ db: options.db, config, logger: options.logger, metrics: options.metrics ?? new Registry() });
-  const running = await startJobs({ url: options.url, logger: options.logger, queues: queuesOf(config), workers: [sendMailWorker(mailer, resolveLinks), pruneCountersWorker(options.db)] });
+  const resolveLinks = linkMailResolver({ db: options.db, config, logger: options.logger, metrics });
+  // Workers that queue jobs themselves (the next attempt, an email) get the queue once it exists.
+  let resolveQueue: (queue: JobQueue) => void = () => {};
+  const queueReady = new Promise<JobQueue>((resolve) => (resolveQueue = resolve));
+  const lateQueue: JobQueue = { send: async (...args) => (await queueReady).send(...args) };
+  const sender = createWebhookSender(config.webhooks);
+  const running = await startJobs({
+    url: options.url,
+    logger: options.logger,
+    queues: queuesOf(config),
+    superviseIntervalSeconds,
+    workers: [
+      sendMailWorker(mailer, resolveLinks),
+      pruneCountersWorker(options.db),
+      deliverWebhookWorker({ db: options.db, config, logger: options.logger.child({ component: 'webhooks' }), metrics, jobs: lateQueue, sender }),
+      pruneWebhooksWorker(options.db, config.webhooks.retentionDays),
+    ],
+  });
+  resolveQueue(running.queue);
+  const dispatcher = startDispatcher({ db: options.db, jobs: running.queue, metrics, logger: options.logger, intervalMs: config.webhooks.dispatchIntervalMs });
   return {
     queue: running.queue,
     stop: async (timeoutMs) => {
+      await dispatcher.stop();
       await running.stop(timeoutMs);
+      await sender.close();
       mailer.close();
     },
   };

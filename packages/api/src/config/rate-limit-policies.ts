@@ -61,6 +61,10 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   'user.default': { points: 120, windowSeconds: 60, key: 'user', failClosed: false },
   /** Batch writes of up to 1000 rows. */
   'user.bulk': { points: 10, windowSeconds: 60, key: 'user', failClosed: false },
+  /** Webhooks: reads, endpoint changes, and calls that make Bastion send a request now (test, replay). */
+  'webhooks.read': { points: 120, windowSeconds: 60, key: 'user', failClosed: false },
+  'webhooks.write': { points: 30, windowSeconds: 60, key: 'user', failClosed: false },
+  'webhooks.send': { points: 10, windowSeconds: 60, key: 'user', failClosed: true },
   /** Calls that cost upstream money: `AI_REQUESTS_PER_MINUTE` sets its points. */
   'assistant.expensive': { points: 10, windowSeconds: 60, key: 'user', failClosed: true },
 } as const satisfies Record<string, RateLimitPolicy>;

@@ -9,3 +9,4 @@ export * from './user-tokens.ts';
 export * from './two-factor.ts';
 export * from './contacts.ts';
 export * from './preferences.ts';
+export * from './webhooks.ts';
