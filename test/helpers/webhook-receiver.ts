@@ -16,7 +16,7 @@ export type Reply = { status: number; headers?: Record<string, string>; body?: s
  * A webhook receiver on loopback (node:http): records every request, answers with `reply`
  * (200 by default), and checks signatures with the reference implementation (`standardwebhooks`).
  */
-export async function startReceiver() {
+export async function startReceiver(options: { portRange?: [number, number] } = {}) {
   const received: ReceivedWebhook[] = [];
   const hanging = new Set<ServerResponse>();
   let reply: (request: ReceivedWebhook, index: number) => Reply = () => ({ status: 200, body: 'ok' });
@@ -36,7 +36,19 @@ export async function startReceiver() {
       res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  if (options.portRange) {
+    // A port the SSRF guard's port rule accepts (8000–9999): try random ones until one is free.
+    const [low, high] = options.portRange;
+    for (let tries = 0; ; tries++) {
+      const port = low + Math.floor(Math.random() * (high - low + 1));
+      const listened = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen(port, '127.0.0.1', () => resolve(true));
+      });
+      if (listened) break;
+      if (tries > 50) throw new Error('no free port in range');
+    }
+  } else await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     port,
