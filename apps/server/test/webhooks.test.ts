@@ -352,3 +352,26 @@ describe('the reference implementation', () => {
     expect(request.headers['webhook-signature']).toBe(expected);
   });
 });
+
+describe('the SSRF guard behind the API (no WEBHOOK_ALLOW_PRIVATE)', () => {
+  let strict: TestServer;
+  beforeAll(async () => {
+    strict = await startTestServer();
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  it('refuses private, literal, credentialed and odd-port URLs at creation and update, under the url field', async () => {
+    const email = uniqueEmail('ssrf');
+    await strict.client().auth.register.mutate({ email, password: STRONG_PASSWORD });
+    await strict.deps.sql`update users set email_verified_at = now() where email = ${email}`;
+    const login = tokensOf(await strict.client().auth.login.mutate({ email, password: STRONG_PASSWORD, tokenDelivery: 'body' }));
+    const client = strict.client({ accessToken: login.accessToken ?? '' });
+    for (const url of ['http://127.0.0.1:8080/', 'http://2130706433:8080/', 'http://0177.0.0.1:8080/', 'http://[::ffff:127.0.0.1]:8080/', 'http://169.254.169.254/', 'http://localhost:9000/', 'https://user:pw@example.com/', 'https://example.com:22/']) {
+      const refusal = await refusalOf(client.webhooks.endpoints.create.mutate({ url, events: ['*'] }));
+      expect(refusal, url).toMatchObject({ code: 'BAD_REQUEST', reason: 'webhook_url_refused', fieldErrors: { url: [expect.any(String)] } });
+    }
+    expect(await client.webhooks.endpoints.list.query()).toEqual([]);
+  });
+});

@@ -17,6 +17,7 @@ import { LandingPage } from './pages/landing.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { SignUpPage } from './pages/sign-up.tsx';
+import { WebhooksPage } from './pages/webhooks.tsx';
 import { createApiClient, createQueryClient, trpc } from './trpc.ts';
 
 const PAGES: Record<string, ComponentType> = {
@@ -34,6 +35,7 @@ const PAGES: Record<string, ComponentType> = {
   '/reset-password': ResetPasswordPage,
   '/dev/mailbox': DevMailboxPage,
   '/contacts': ContactsPage,
+  '/webhooks': WebhooksPage,
 };
 
 export function App() {
