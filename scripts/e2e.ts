@@ -13,6 +13,7 @@ import { freePort } from '@bastion/db/embedded';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { walkAssistant } from './e2e/assistant.ts';
 import { walkContacts } from './e2e/contacts.ts';
+import { walkWebhooks } from './e2e/webhooks.ts';
 import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 import { walkAccountSecurity } from './e2e/account-security.ts';
 import { watchApiRejections, type ApiRejections } from './e2e/api-rejections.ts';
@@ -244,13 +245,13 @@ async function walk(page: Page, baseUrl: string, api: ApiRejections) {
 }
 
 /** A development-mode server of the same build, for walks that need development-only pages. */
-async function startDevServer(): Promise<{ baseUrl: string; mailboxUrl: string; stop: () => Promise<void> }> {
+async function startDevServer(overrides: NodeJS.ProcessEnv = {}): Promise<{ baseUrl: string; mailboxUrl: string; databaseUrl: () => string; stop: () => Promise<void> }> {
   const dataRoot = mkdtempSync(path.join(tmpdir(), 'bastion-e2e-dev-'));
   chmodSync(dataRoot, 0o711);
   // No SMTP_URL: mail goes to the outbox shown at /dev/mailbox, which asks for the key of the link
   // a development server prints (here chosen, as `pnpm dev` does).
   const mailboxKey = randomBytes(18).toString('base64url');
-  const server = startServer(await freePort(), await freePort(), dataRoot, { NODE_ENV: 'development', SMTP_URL: '', DEV_MAILBOX_KEY: mailboxKey });
+  const server = startServer(await freePort(), await freePort(), dataRoot, { NODE_ENV: 'development', SMTP_URL: '', DEV_MAILBOX_KEY: mailboxKey, ...overrides });
   const stop = async () => {
     await stopServer(server.child);
     rmSync(dataRoot, { recursive: true, force: true });
@@ -261,7 +262,7 @@ async function startDevServer(): Promise<{ baseUrl: string; mailboxUrl: string; 
     await stop();
     throw error;
   }
-  return { baseUrl: server.baseUrl, mailboxUrl: `${server.baseUrl}/dev/mailbox?key=${mailboxKey}`, stop };
+  return { baseUrl: server.baseUrl, mailboxUrl: `${server.baseUrl}/dev/mailbox?key=${mailboxKey}`, databaseUrl: server.databaseUrl, stop };
 }
 
 async function main(): Promise<number> {
@@ -291,6 +292,8 @@ async function main(): Promise<number> {
       await walkAssistant(page, server.baseUrl, server.databaseUrl());
       resume(); // each walk and the error check below are independent of how far the previous got
       await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
+      resume();
+      await walkWebhooks({ browser, startDevServer });
       resume();
       await step('no console errors, page errors (CSP violations included) or unexpected API rejections', async () => {
         const errors = [...browserErrors, ...api.errors()];
