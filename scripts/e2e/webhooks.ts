@@ -95,7 +95,7 @@ export async function walkWebhooks({ browser, startDevServer }: { browser: Brows
       await page.getByLabel('Password', { exact: true }).fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL(`${baseUrl}/account`);
-      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
       await page.waitForURL(`${baseUrl}/webhooks`);
       await page.getByText('No endpoints yet').waitFor();
       await checkAccessibility(page, 'empty webhooks page');
