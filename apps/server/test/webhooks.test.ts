@@ -75,6 +75,8 @@ describe('endpoints', () => {
     const [row] = await server.deps.sql<{ secret_sealed: string }[]>`select secret_sealed from webhook_endpoints where id = ${created.id}`;
     expect(row!.secret_sealed).toMatch(/^v1\./);
     expect(row!.secret_sealed).not.toContain(created.secret.slice(6, 20));
+    // Never logged (every test server's logs are also checked for any whsec_ value on close).
+    expect(server.logs.join('')).not.toContain(created.secret.slice(6));
   });
 
   it('updates, disables, enables and deletes', async () => {

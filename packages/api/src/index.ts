@@ -18,3 +18,4 @@ export { startJobRunner } from './jobs.ts';
 export type { JobQueue } from './lib/job-queue.ts';
 export { PreferencesStore } from './features/preferences/service.ts';
 export { resealTwoFactorSecrets } from './features/auth/reseal-secrets.ts';
+export { resealWebhookSecrets } from './features/webhooks/reseal-secrets.ts';

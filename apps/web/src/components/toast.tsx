@@ -6,7 +6,7 @@ export interface Toast {
   message: string;
 }
 
-const TOAST_MS = 6000;
+const TOAST_MS = 5000;
 
 /** A page's transient outcome messages ("Test delivered", "Secret rotated"), each gone after a few seconds. */
 export function useToasts() {
@@ -15,7 +15,7 @@ export function useToasts() {
   const dismiss = useCallback((id: number) => setToasts((list) => list.filter((toast) => toast.id !== id)), []);
   const push = useCallback((tone: Toast['tone'], message: string) => {
     const id = next.current++;
-    setToasts((list) => [...list.slice(-2), { id, tone, message }]);
+    setToasts((list) => [...list.slice(-1), { id, tone, message }]);
     return id;
   }, []);
   return { toasts, push, dismiss };

@@ -46,10 +46,13 @@ function Webhooks() {
   const { toasts, push, dismiss } = useToasts();
   const endpoints = trpc.webhooks.endpoints.list.useQuery();
   const close = () => setDialog(null);
+  // A dialog closing (Escape, ×, or because another one replaces it) only clears its own state:
+  // the create dialog's close event must not wipe the secret dialog that follows it.
+  const closeIf = (kind: NonNullable<Dialogs>['kind']) => () => setDialog((current) => (current?.kind === kind ? null : current));
 
   return (
     <section className="w-full max-w-3xl self-start">
-      <div className="flex flex-wrap items-start justify-between gap-3">
+      <div className="mb-4 flex flex-wrap items-start justify-between gap-x-3">
         <PageHeading title="Webhooks" subtitle="Bastion tells your other systems when your contacts change, with signed HTTP requests." />
         <Button compact onClick={() => setDialog({ kind: 'create' })}>
           New endpoint
@@ -83,7 +86,7 @@ function Webhooks() {
         </ul>
       )}
 
-      <Dialog title="New endpoint" open={dialog?.kind === 'create'} onClose={close}>
+      <Dialog title="New endpoint" open={dialog?.kind === 'create'} onClose={closeIf('create')}>
         {dialog?.kind === 'create' && (
           <EndpointForm
             onCreated={(secret) => {
@@ -94,7 +97,7 @@ function Webhooks() {
           />
         )}
       </Dialog>
-      <Dialog title="Edit endpoint" open={dialog?.kind === 'edit'} onClose={close}>
+      <Dialog title="Edit endpoint" open={dialog?.kind === 'edit'} onClose={closeIf('edit')}>
         {dialog?.kind === 'edit' && (
           <EndpointForm
             endpoint={dialog.endpoint}
@@ -105,10 +108,10 @@ function Webhooks() {
           />
         )}
       </Dialog>
-      <Dialog title={dialog?.kind === 'secret' ? dialog.title : 'Secret'} open={dialog?.kind === 'secret'} onClose={close}>
+      <Dialog title={dialog?.kind === 'secret' ? dialog.title : 'Secret'} open={dialog?.kind === 'secret'} onClose={closeIf('secret')}>
         {dialog?.kind === 'secret' && <SecretReveal secret={dialog.secret} onDone={close} />}
       </Dialog>
-      <Dialog title="Rotate the signing secret?" open={dialog?.kind === 'rotate'} onClose={close}>
+      <Dialog title="Rotate the signing secret?" open={dialog?.kind === 'rotate'} onClose={closeIf('rotate')}>
         {dialog?.kind === 'rotate' && (
           <RotateConfirm
             endpoint={dialog.endpoint}
@@ -120,7 +123,7 @@ function Webhooks() {
           />
         )}
       </Dialog>
-      <Dialog title="Disable this endpoint?" open={dialog?.kind === 'disable'} onClose={close}>
+      <Dialog title="Disable this endpoint?" open={dialog?.kind === 'disable'} onClose={closeIf('disable')}>
         {dialog?.kind === 'disable' && (
           <DisableConfirm
             endpoint={dialog.endpoint}

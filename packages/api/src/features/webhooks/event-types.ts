@@ -1,7 +1,7 @@
 /** The events an endpoint can subscribe to; `*` subscribes to all of them, present and future. */
 export const EVENT_TYPES = {
   'contact.created': 'A contact was created (one event per contact, imports included).',
-  'contact.updated': 'A contact was changed; `changed` names the fields.',
+  'contact.updated': 'A contact was changed; the event names the changed fields.',
   'contact.deleted': 'A contact was deleted; only its id is sent.',
 } as const;
 

@@ -41,7 +41,7 @@ export function verifyWebhook(rawBody: Buffer | string, headers: HeaderSource, s
   const id = header(headers, 'webhook-id');
   const timestampText = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');
-  if (!id || !timestampText || !signatures) throw new WebhookVerificationError('missing_headers', 'webhook-id, webhook-timestamp and webhook-signature are required');
+  if (!id || id.length > 256 || !timestampText || !signatures) throw new WebhookVerificationError('missing_headers', 'webhook-id, webhook-timestamp and webhook-signature are required');
   if (!/^\d{1,12}$/.test(timestampText)) throw new WebhookVerificationError('bad_timestamp', 'webhook-timestamp must be whole seconds');
   const timestamp = Number(timestampText);
   if (Math.abs(Math.floor(now / 1000) - timestamp) > TIMESTAMP_TOLERANCE_SECONDS) {
