@@ -19,3 +19,5 @@ export type { JobQueue } from './lib/job-queue.ts';
 export { PreferencesStore } from './features/preferences/service.ts';
 export { resealTwoFactorSecrets } from './features/auth/reseal-secrets.ts';
 export { resealWebhookSecrets } from './features/webhooks/reseal-secrets.ts';
+export { verifyWebhook, WebhookVerificationError, type VerifiedWebhook } from './features/webhooks/verify.ts';
+export { receiveWebhook, type IncomingWebhook, type ReceiveOutcome } from './features/webhooks/receive.ts';

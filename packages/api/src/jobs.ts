@@ -1,4 +1,4 @@
-import type { Database } from '@bastion/db';
+import { createDb, type Database } from '@bastion/db';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { AppConfig } from './config/index.ts';
@@ -12,6 +12,9 @@ import { webhookMetrics } from './features/webhooks/metrics.ts';
 import { pruneWebhooksQueue, pruneWebhooksWorker } from './features/webhooks/prune.job.ts';
 import { createWebhookSender } from './features/webhooks/sender.ts';
 import { startJobs, type JobQueue, type RunningJobs } from './lib/job-queue.ts';
+
+/** Connections of the webhook workers' own pool, per process. */
+const WEBHOOK_POOL_MAX = 4;
 
 /** Every queue of the application, with the configured retry delay. */
 const queuesOf = (config: AppConfig) => [{ ...sendMailQueue, retryDelay: config.jobs.retryDelaySeconds }, pruneCountersQueue, deliverWebhookQueue, pruneWebhooksQueue];
@@ -43,6 +46,10 @@ export async function startJobRunner(options: {
   const queueReady = new Promise<JobQueue>((resolve) => (resolveQueue = resolve));
   const lateQueue: JobQueue = { send: async (...args) => (await queueReady).send(...args) };
   const sender = createWebhookSender(config.webhooks);
+  // Webhook work (dispatching, recording attempts, pruning) gets a small pool of its own: a burst of
+  // deliveries never takes connections from API requests, and their queries stay out of its metrics.
+  const webhookPool = createDb({ ...config.db, url: options.url, poolMax: WEBHOOK_POOL_MAX });
+  const webhookDb = webhookPool.db;
   const running = await startJobs({
     url: options.url,
     logger: options.logger,
@@ -51,18 +58,19 @@ export async function startJobRunner(options: {
     workers: [
       sendMailWorker(mailer, resolveLinks),
       pruneCountersWorker(options.db),
-      deliverWebhookWorker({ db: options.db, config, logger: options.logger.child({ component: 'webhooks' }), metrics, jobs: lateQueue, sender }),
-      pruneWebhooksWorker(options.db, config.webhooks.retentionDays),
+      deliverWebhookWorker({ db: webhookDb, config, logger: options.logger.child({ component: 'webhooks' }), metrics, jobs: lateQueue, sender }),
+      pruneWebhooksWorker(webhookDb, config.webhooks.retentionDays),
     ],
   });
   resolveQueue(running.queue);
-  const dispatcher = startDispatcher({ db: options.db, jobs: running.queue, metrics, logger: options.logger, intervalMs: config.webhooks.dispatchIntervalMs });
+  const dispatcher = startDispatcher({ db: webhookDb, jobs: running.queue, metrics, logger: options.logger, intervalMs: config.webhooks.dispatchIntervalMs });
   return {
     queue: running.queue,
     stop: async (timeoutMs) => {
       await dispatcher.stop();
       await running.stop(timeoutMs);
       await sender.close();
+      await webhookPool.close();
       mailer.close();
     },
   };

@@ -244,7 +244,7 @@ function DisableConfirm({ endpoint, onDone, onCancel }: { endpoint: Endpoint; on
   return (
     <div className="space-y-4">
       <p className="text-sm text-slate-700">
-        Bastion stops sending events to <span className="font-mono break-all">{endpoint.url}</span>. Deliveries due meanwhile are kept as dead letters, which you can replay later.
+        Bastion stops sending events to <span className="font-mono break-all">{endpoint.url}</span>. Events that happen meanwhile are not sent to it; deliveries already on their way are kept as dead letters, which you can replay later.
       </p>
       <div className="flex flex-wrap justify-end gap-2">
         <Button variant="secondary" onClick={onCancel}>

@@ -30,8 +30,6 @@ export interface QueueDefinition {
   deleteAfterSeconds: number;
   /** A cron expression (UTC): pg-boss creates one job per occurrence, across all instances. */
   schedule?: string;
-  /** Fixed retry delay instead of exponential backoff. */
-  fixedRetryDelay?: boolean;
   /** An active job is retried after this long (default 15 minutes). */
   expireInSeconds?: number;
   /** A worker heartbeats its jobs this often (≥ 10): a job whose worker died is retried after it (on the next supervise pass). */
@@ -83,8 +81,8 @@ export async function startJobs(options: {
     await boss.createQueue(queue.name, {
       retryLimit: queue.retryLimit,
       retryDelay: queue.retryDelay,
-      retryBackoff: !queue.fixedRetryDelay,
-      ...(queue.fixedRetryDelay ? {} : { retryDelayMax: queue.retryDelayMax }),
+      retryBackoff: true,
+      retryDelayMax: queue.retryDelayMax,
       deleteAfterSeconds: queue.deleteAfterSeconds,
       ...(queue.expireInSeconds ? { expireInSeconds: queue.expireInSeconds } : {}),
       ...(queue.heartbeatSeconds ? { heartbeatSeconds: queue.heartbeatSeconds } : {}),

@@ -29,10 +29,11 @@ export interface DeliverJob {
  */
 export const deliverWebhookQueue: QueueDefinition = {
   name: 'webhook-deliver',
-  retryLimit: 10,
+  // A crashed worker's job is retried within a second or two; a handler failing on the database
+  // (outage) backs off up to 5 minutes, about two hours in all before pg-boss gives the job up.
+  retryLimit: 25,
   retryDelay: 1,
-  fixedRetryDelay: true,
-  retryDelayMax: 60,
+  retryDelayMax: 300,
   deleteAfterSeconds: 3600,
   expireInSeconds: 120,
   heartbeatSeconds: 10,
