@@ -19,6 +19,8 @@ export const TEST_ENV = {
   REFRESH_TOKEN_SECRET: 'dGVzdC1yZWZyZXNoLXRva2VuLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm',
   // Every test client is 127.0.0.1: generous limits unless a test sets its own (rate-limit tests do).
   RATE_LIMITS: '*=100000/60',
+  // Each delivery slot is a pg-boss poller; test servers need few (tests that need more set it).
+  WEBHOOK_CONCURRENCY: '3',
 };
 
 /** The real server on an ephemeral port, over its own fresh database, with captured logs. */

@@ -57,6 +57,13 @@ export async function startReceiver(options: { portRange?: [number, number] } = 
     setReply(next: typeof reply) {
       reply = next;
     },
+    /** How many requests are being held open ('hang') right now. */
+    holding: () => hanging.size,
+    /** Answers every held request with 200. */
+    release() {
+      for (const res of hanging) res.writeHead(200).end('released');
+      hanging.clear();
+    },
     /** Waits until `predicate` holds over what was received (polling on each arrival, 60 s at most). */
     async waitFor(predicate: (received: ReceivedWebhook[]) => boolean, timeoutMs = 60_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;

@@ -97,7 +97,7 @@ describe('two worker instances', () => {
       env.client.webhooks.endpoints.create.mutate({ url: receiver.url('/a'), events: ['*'] }),
       env.client.webhooks.endpoints.create.mutate({ url: receiver.url('/b'), events: ['contact.created'] }),
     ]);
-    const workerEnv = { ...WEBHOOK_ENV, DATABASE_URL: env.url, WEBHOOK_ENDPOINT_CONCURRENCY: '8' };
+    const workerEnv = { ...WEBHOOK_ENV, DATABASE_URL: env.url, WEBHOOK_CONCURRENCY: '8', WEBHOOK_ENDPOINT_CONCURRENCY: '8' };
     workers.push(...(await Promise.all([startWorkerProcess(workerEnv), startWorkerProcess(workerEnv)])));
     // Events arrive while both dispatchers poll: bulk imports and concurrent single writes.
     await Promise.all([

@@ -337,6 +337,31 @@ describe('delivery', () => {
     expect((await refusalOf(alice.client.webhooks.deliveries.list.query({ endpointId: endpoint.id, cursor: 'bm9wZQ' })))?.reason).toBe('invalid_cursor');
   });
 
+  it('lets a slow endpoint hold at most WEBHOOK_ENDPOINT_CONCURRENCY attempts; the other endpoints are not delayed', async () => {
+    const alice = await signIn();
+    const slow = await alice.client.webhooks.endpoints.create.mutate({ url: receiver.url('/slow'), events: ['contact.created'] });
+    await alice.client.webhooks.endpoints.create.mutate({ url: receiver.url('/fast'), events: ['contact.created'] });
+    receiver.setReply((request) => (request.path === '/slow' ? 'hang' : { status: 200, body: 'ok' }));
+    try {
+      for (let i = 0; i < 5; i++) await alice.client.contacts.create.mutate({ name: `Busy ${i}` });
+      // Every event reaches the fast endpoint while the slow one holds its requests open…
+      await receiver.waitFor(() => at('/fast').length === 5);
+      // …and the slow one never had more than its 2 slots (the default per-endpoint bound).
+      expect(at('/slow').length).toBeGreaterThanOrEqual(1);
+      expect(at('/slow').length).toBeLessThanOrEqual(2);
+      expect(receiver.holding()).toBeLessThanOrEqual(2);
+      receiver.setReply(() => ({ status: 200, body: 'ok' }));
+      receiver.release();
+      const [first] = await deliveriesOf(alice, slow.id);
+      expect(first).toBeDefined();
+      await until(() => deliveriesOf(alice, slow.id), (items) => items.length === 5 && items.every((item) => item.status === 'succeeded'));
+      expect(new Set(at('/slow').map(webhookIdOf)).size).toBe(5);
+    } finally {
+      receiver.setReply(() => ({ status: 200, body: 'ok' }));
+      receiver.release();
+    }
+  });
+
   it('counts attempts by outcome and their latency', async () => {
     expect(await metricValue(server, 'bastion_webhook_deliveries_total{outcome="succeeded"}')).toBeGreaterThan(0);
     expect(await metricValue(server, 'bastion_webhook_attempt_duration_seconds_count{outcome="succeeded"}')).toBeGreaterThan(0);
