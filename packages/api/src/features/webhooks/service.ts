@@ -18,6 +18,7 @@ export type Caller = Pick<Context, 'db' | 'config' | 'jobs' | 'metrics' | 'log'>
 
 export const MAX_ENDPOINTS_PER_USER = 20;
 const PAGE_SIZE = 50;
+const TEST_FALLBACK_SECONDS = 60;
 
 const e = schema.webhookEndpoints;
 const d = schema.webhookDeliveries;
@@ -199,17 +200,23 @@ async function getDelivery(db: Database, ownerId: string, id: string): Promise<D
  */
 export async function sendTestEvent(caller: Caller, id: string): Promise<DeliveryDto> {
   const endpoint = await getEndpoint(caller, id);
-  const [delivery] = await caller.db
-    .insert(d)
-    .values({
-      endpointId: endpoint.id,
-      ownerId: caller.auth.userId,
-      eventId: randomUUID(),
-      eventType: TEST_EVENT_TYPE,
-      body: deliveryBody({ type: TEST_EVENT_TYPE, occurredAt: new Date(), payload: { endpointId: endpoint.id, message: 'A test event from Bastion.' } }),
-      single: true,
-    })
-    .returning({ id: d.id });
+  const delivery = await withTransaction(caller.db, async (tx) => {
+    const [row] = await tx
+      .insert(d)
+      .values({
+        endpointId: endpoint.id,
+        ownerId: caller.auth.userId,
+        eventId: randomUUID(),
+        eventType: TEST_EVENT_TYPE,
+        body: deliveryBody({ type: TEST_EVENT_TYPE, occurredAt: new Date(), payload: { endpointId: endpoint.id, message: 'A test event from Bastion.' } }),
+        single: true,
+      })
+      .returning({ id: d.id, endpointId: d.endpointId });
+    // A fallback job: if this process dies mid-attempt, a worker sends it a minute later; once the
+    // attempt below is recorded, the job is stale and does nothing.
+    await queueAttempt(caller.jobs, tx, row!, 1, new Date(Date.now() + TEST_FALLBACK_SECONDS * 1000));
+    return row;
+  });
   await attemptDelivery(deliveryDeps(caller), { deliveryId: delivery!.id, attempt: 1 });
   return getDelivery(caller.db, caller.auth.userId, delivery!.id);
 }
