@@ -14,6 +14,7 @@ import { chromium, type Browser, type Page, type Response } from 'playwright-cor
 import { walkApiKeys } from './e2e/api-keys.ts';
 import { walkAssistant } from './e2e/assistant.ts';
 import { walkContacts } from './e2e/contacts.ts';
+import { walkWebhooks } from './e2e/webhooks.ts';
 import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 import { walkAccountSecurity } from './e2e/account-security.ts';
 import { walkCompliance } from './e2e/compliance.ts';
@@ -248,13 +249,13 @@ async function walk(page: Page, baseUrl: string, api: ApiRejections) {
 }
 
 /** A development-mode server of the same build, for walks that need development-only pages. */
-async function startDevServer(): Promise<{ baseUrl: string; mailboxUrl: string; stop: () => Promise<void> }> {
+async function startDevServer(overrides: NodeJS.ProcessEnv = {}): Promise<{ baseUrl: string; mailboxUrl: string; databaseUrl: () => string; stop: () => Promise<void> }> {
   const dataRoot = mkdtempSync(path.join(tmpdir(), 'bastion-e2e-dev-'));
   chmodSync(dataRoot, 0o711);
   // No SMTP_URL: mail goes to the outbox shown at /dev/mailbox, which asks for the key of the link
   // a development server prints (here chosen, as `pnpm dev` does).
   const mailboxKey = randomBytes(18).toString('base64url');
-  const server = startServer(await freePort(), await freePort(), dataRoot, { NODE_ENV: 'development', SMTP_URL: '', DEV_MAILBOX_KEY: mailboxKey });
+  const server = startServer(await freePort(), await freePort(), dataRoot, { NODE_ENV: 'development', SMTP_URL: '', DEV_MAILBOX_KEY: mailboxKey, ...overrides });
   const stop = async () => {
     await stopServer(server.child);
     rmSync(dataRoot, { recursive: true, force: true });
@@ -265,7 +266,7 @@ async function startDevServer(): Promise<{ baseUrl: string; mailboxUrl: string; 
     await stop();
     throw error;
   }
-  return { baseUrl: server.baseUrl, mailboxUrl: `${server.baseUrl}/dev/mailbox?key=${mailboxKey}`, stop };
+  return { baseUrl: server.baseUrl, mailboxUrl: `${server.baseUrl}/dev/mailbox?key=${mailboxKey}`, databaseUrl: server.databaseUrl, stop };
 }
 
 async function main(): Promise<number> {
@@ -297,6 +298,7 @@ async function main(): Promise<number> {
       await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
       resume();
       await walkCompliance(browser, server.baseUrl, server.databaseUrl());
+      await walkWebhooks({ browser, startDevServer });
       resume();
       await step('no console errors, page errors (CSP violations included) or unexpected API rejections', async () => {
         const errors = [...browserErrors, ...api.errors()];

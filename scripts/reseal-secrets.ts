@@ -1,6 +1,6 @@
 // After putting a new key first in ENCRYPTION_KEYS: rewrites every secret sealed with an older key
 // under the new one, so the older key can be removed. Safe to run while the API serves.
-import { loadConfig, resealTwoFactorSecrets } from '@bastion/api';
+import { loadConfig, resealTwoFactorSecrets, resealWebhookSecrets } from '@bastion/api';
 import { createDb } from '@bastion/db';
 import { withDatabase } from './lib/database.ts';
 
@@ -10,6 +10,8 @@ await withDatabase(config, async (url) => {
   try {
     const report = await resealTwoFactorSecrets(db, config.encryption.keys);
     console.log(`TOTP secrets resealed under key "${config.encryption.keys[0]?.kid}": ${report.resealed} (changed meanwhile, skipped: ${report.skipped})`);
+    const webhooks = await resealWebhookSecrets(db, config.encryption.keys);
+    console.log(`webhook endpoint secrets resealed: ${webhooks.resealed} (changed meanwhile, skipped: ${webhooks.skipped})`);
   } finally {
     await close();
   }

@@ -48,3 +48,43 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     },
   };
 }
+
+const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/server/src/worker.ts');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves when the process has exited (after a kill). */
+  exited: Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/** `apps/server/src/worker.ts` (`pnpm worker`) as its own process, on `env.DATABASE_URL`. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--experimental-strip-types', WORKER], {
+    env: { PATH: process.env.PATH, ...TEST_ENV, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  while (!/worker started/.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`worker process did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    child,
+    output: () => output,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      assertNoSecretsIn(output);
+    },
+  };
+}

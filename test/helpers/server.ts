@@ -19,6 +19,8 @@ export const TEST_ENV = {
   REFRESH_TOKEN_SECRET: 'dGVzdC1yZWZyZXNoLXRva2VuLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm',
   // Every test client is 127.0.0.1: generous limits unless a test sets its own (rate-limit tests do).
   RATE_LIMITS: '*=100000/60',
+  // Each delivery slot is a pg-boss poller; test servers need few (tests that need more set it).
+  WEBHOOK_CONCURRENCY: '3',
 };
 
 /** The real server on an ephemeral port, over its own fresh database, with captured logs. */
@@ -77,6 +79,7 @@ const SECRET_PATTERNS: [string, RegExp][] = [
   ['an upstream error body', /upstream-secret-body/],
   ['a data-export download token', /dx_[A-Za-z0-9_-]{43}/],
   ['the development audit checkpoint key', /ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGVja3BvaW50/],
+  ['a webhook signing secret', /whsec_[A-Za-z0-9+/]{20,}/],
 ];
 
 export function assertNoSecretsIn(text: string): void {

@@ -22,6 +22,7 @@ import { LandingPage } from './pages/landing.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { SignUpPage } from './pages/sign-up.tsx';
+import { WebhooksPage } from './pages/webhooks.tsx';
 import { createApiClient, createQueryClient, trpc } from './trpc.ts';
 
 const PAGES: Record<string, ComponentType> = {
@@ -43,6 +44,7 @@ const PAGES: Record<string, ComponentType> = {
   '/account/privacy': PrivacyPage,
   '/admin/users': AdminUsersPage,
   '/admin/audit': AdminAuditPage,
+  '/webhooks': WebhooksPage,
 };
 
 export function App() {

@@ -33,3 +33,6 @@ export { runRetention, type RetentionReport } from './features/retention/retenti
 export { eraseDueAccounts } from './features/privacy/erasure.ts';
 export { DATA_CLASSES, type DataClass } from './features/privacy/data-classes.ts';
 export { PERMISSIONS, ROLES, permissionsOf, type Permission, type Role } from './features/auth/permissions.ts';
+export { resealWebhookSecrets } from './features/webhooks/reseal-secrets.ts';
+export { verifyWebhook, WebhookVerificationError, type VerifiedWebhook } from './features/webhooks/verify.ts';
+export { receiveWebhook, type IncomingWebhook, type ReceiveOutcome } from './features/webhooks/receive.ts';

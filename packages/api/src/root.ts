@@ -8,6 +8,7 @@ import { devRouter } from './features/mail/router.ts';
 import { contactsRouter } from './features/contacts/router.ts';
 import { healthRouter } from './features/health/router.ts';
 import { preferencesRouter } from './features/preferences/router.ts';
+import { webhooksRouter } from './features/webhooks/router.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -20,6 +21,7 @@ export const appRouter = router({
   contacts: contactsRouter,
   health: healthRouter,
   preferences: preferencesRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -48,6 +48,16 @@ function AccountDetails({ user }: { user: User }) {
         </ul>
       </nav>
       <AdminLink />
+      <nav aria-label="Integrations" className="mt-6">
+        <h2 className="mb-2 text-sm font-semibold text-slate-900">Integrations</h2>
+        <ul className="grid gap-2 sm:grid-cols-2">
+          <li>
+            <Link to="/webhooks" className="block rounded-lg px-3 py-2 text-sm font-medium text-indigo-700 ring-1 ring-slate-200 hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-indigo-600">
+              Webhooks
+            </Link>
+          </li>
+        </ul>
+      </nav>
     </Card>
   );
 }

@@ -134,6 +134,14 @@ export const envSchema = z.object({
   WORKERS: z.enum(['on', 'off']).default('on'),
   JOB_RETRY_DELAY_S: int(1, 3600).default(5),
   WORKER_METRICS_PORT: int(1, 65_535).optional(),
+  JOB_SUPERVISE_INTERVAL_S: int(1, 3600).default(60),
+
+  WEBHOOK_RETRY_SCHEDULE: list.pipe(z.array(z.string().regex(/^\d{1,5}$/, "each step is whole seconds").transform(Number).pipe(z.number().int().max(86_400))).min(1).max(20)).optional(),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_DELIVERY_RETENTION_DAYS: int(1, 3650).default(30),
+  WEBHOOK_CONCURRENCY: int(1, 200).default(10),
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 50).default(2),
+  WEBHOOK_DISPATCH_INTERVAL_MS: int(50, 60_000).default(1000),
 
   PREFERENCES_CACHE_TTL_MS: int(0, 3_600_000).default(60_000),
   PREFERENCES_CACHE_MAX: int(1, 1_000_000).default(10_000),
@@ -223,6 +231,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     else if (data.AUDIT_CHECKPOINT_KEY === DEV_AUDIT_CHECKPOINT_KEY) problems.push('AUDIT_CHECKPOINT_KEY: the development key is refused in production');
     if (!data.SMTP_URL) problems.push('SMTP_URL: required in production (the development outbox is not served there)');
     if (!data.METRICS_TOKEN) problems.push('METRICS_TOKEN: required in production (/metrics answers only with this bearer token; ADR 040)');
+    if (data.WEBHOOK_ALLOW_PRIVATE) problems.push('WEBHOOK_ALLOW_PRIVATE: refused in production (webhooks could then reach internal addresses; it exists for development and tests)');
     if (data.TRUST_PROXY === true) {
       problems.push('TRUST_PROXY: true is refused in production (any client could write its own address into X-Forwarded-For); give the hop count or the proxy addresses/CIDRs');
     }

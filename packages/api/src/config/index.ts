@@ -5,6 +5,9 @@ import { DEV_AUDIT_CHECKPOINT_KEY, DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REF
 
 export { ConfigError, SECRET_VARIABLES } from './env.ts';
 
+/** Svix's schedule: seconds before each retry after the first attempt (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
+export const DEFAULT_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18_000, 36_000, 36_000] as const;
+
 /** The built-in local provider's one model: the default allow-list. */
 export const LOCAL_MODEL = 'local/echo-1';
 
@@ -107,6 +110,21 @@ export interface AppConfig {
     workers: boolean;
     /** First retry delay of a failed job; each further retry doubles it (with jitter). */
     retryDelaySeconds: number;
+    /** How often pg-boss expires jobs whose worker died (missed heartbeats) and runs its maintenance. */
+    superviseIntervalSeconds: number;
+  };
+  webhooks: {
+    /** Seconds before each retry after the first attempt (Svix's schedule unless WEBHOOK_RETRY_SCHEDULE). */
+    retrySchedule: number[];
+    /** Lifts the SSRF guard's address check (never in production). */
+    allowPrivate: boolean;
+    /** `http:` endpoints are accepted outside production only. */
+    allowHttp: boolean;
+    retentionDays: number;
+    /** Delivery attempts running at once in one worker process, and per endpoint across all. */
+    concurrency: number;
+    endpointConcurrency: number;
+    dispatchIntervalMs: number;
   };
   /** Read-through cache of user preferences; other instances' updates evict via the bus. */
   preferencesCache: { ttlMs: number; maxEntries: number };
@@ -196,7 +214,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       from: env.MAIL_FROM,
       devMailboxKey: env.NODE_ENV === 'development' ? (env.DEV_MAILBOX_KEY ?? randomBytes(18).toString('base64url')) : undefined,
     },
-    jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S },
+    jobs: { workers: env.WORKERS === 'on', retryDelaySeconds: env.JOB_RETRY_DELAY_S, superviseIntervalSeconds: env.JOB_SUPERVISE_INTERVAL_S },
+    webhooks: {
+      retrySchedule: env.WEBHOOK_RETRY_SCHEDULE ?? [...DEFAULT_RETRY_SCHEDULE],
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      allowHttp: !isProduction,
+      retentionDays: env.WEBHOOK_DELIVERY_RETENTION_DAYS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+      dispatchIntervalMs: env.WEBHOOK_DISPATCH_INTERVAL_MS,
+    },
     preferencesCache: { ttlMs: env.PREFERENCES_CACHE_TTL_MS, maxEntries: env.PREFERENCES_CACHE_MAX },
     audit: { checkpointKey: Buffer.from(env.AUDIT_CHECKPOINT_KEY ?? DEV_AUDIT_CHECKPOINT_KEY, 'base64') },
     compliance: { deletionGraceSeconds: env.ACCOUNT_DELETION_GRACE_S, retention: resolveRetentionPolicies(env.RETENTION) },

@@ -70,6 +70,10 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   'apikey.default': { points: 300, windowSeconds: 60, key: 'apiKey', failClosed: false },
   /** Listing, creating and revoking one's API keys. */
   'apikeys.manage': { points: 30, windowSeconds: 60, key: 'user', failClosed: false },
+  /** Webhooks: reads, endpoint changes, and calls that make Bastion send a request now (test, replay). */
+  'webhooks.read': { points: 120, windowSeconds: 60, key: 'user', failClosed: false },
+  'webhooks.write': { points: 30, windowSeconds: 60, key: 'user', failClosed: false },
+  'webhooks.send': { points: 10, windowSeconds: 60, key: 'user', failClosed: true },
   /** Calls that cost upstream money: `AI_REQUESTS_PER_MINUTE` sets its points. */
   'assistant.expensive': { points: 10, windowSeconds: 60, key: 'user', failClosed: true },
 } as const satisfies Record<string, RateLimitPolicy>;

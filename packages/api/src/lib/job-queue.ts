@@ -1,13 +1,24 @@
-import { PgBoss } from 'pg-boss';
+import { sql } from 'drizzle-orm';
+import { fromDrizzle, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import type { Transaction } from '@bastion/db';
 
 /** pg-boss keeps its tables in this schema of the application's database. */
 export const JOB_SCHEMA = 'pgboss';
 
 /** What a procedure needs: put a job on a queue. The job runs later, in some worker process. */
 export interface JobQueue {
-  send(queue: string, data: object): Promise<void>;
+  send(queue: string, data: object, options?: SendJobOptions): Promise<void>;
+}
+
+export interface SendJobOptions {
+  /** Not before this time (a retry schedule of our own: one job per attempt). */
+  startAfter?: Date;
+  /** The job's group: the queue's `groupConcurrency` bounds the jobs of one group running at once, across all workers. */
+  group?: string;
+  /** Insert the job inside this transaction: it exists exactly when the transaction commits. */
+  tx?: Transaction;
 }
 
 export interface QueueDefinition {
@@ -20,6 +31,13 @@ export interface QueueDefinition {
   deleteAfterSeconds: number;
   /** A cron expression (UTC): pg-boss creates one job per occurrence, across all instances. */
   schedule?: string;
+  /** An active job is retried after this long (default 15 minutes). */
+  expireInSeconds?: number;
+  /** A worker heartbeats its jobs this often (≥ 10): a job whose worker died is retried after it (on the next supervise pass). */
+  heartbeatSeconds?: number;
+  /** Jobs run at once in one process (default 1), and per group across all processes. */
+  localConcurrency?: number;
+  groupConcurrency?: number;
 }
 
 export interface JobWorker<T> {
@@ -45,10 +63,21 @@ export async function startJobs(options: {
   workers?: JobWorker<never>[];
   /** Where `bastion_jobs_total{queue,outcome}` is counted (a worker's runs: succeeded, failed, dead). */
   metrics?: Registry;
+  /** How often this instance expires jobs of dead workers and runs pg-boss maintenance (default 60 s). */
+  superviseIntervalSeconds?: number;
 }): Promise<RunningJobs> {
   const log = options.logger.child({ component: 'jobs' });
   const runs = options.workers?.length && options.metrics ? jobRunsCounter(options.metrics) : undefined;
-  const boss = new PgBoss({ connectionString: options.url, schema: JOB_SCHEMA, max: 3, application_name: 'bastion-jobs', useListenNotify: true });
+  const supervise = options.superviseIntervalSeconds ?? 60;
+  const boss = new PgBoss({
+    connectionString: options.url,
+    schema: JOB_SCHEMA,
+    max: 3,
+    application_name: 'bastion-jobs',
+    useListenNotify: true,
+    superviseIntervalSeconds: supervise,
+    monitorIntervalSeconds: supervise,
+  });
   // pg-boss reports background failures as events; without a listener they would crash the process.
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
   await boss.start();
@@ -59,12 +88,18 @@ export async function startJobs(options: {
       retryBackoff: true,
       retryDelayMax: queue.retryDelayMax,
       deleteAfterSeconds: queue.deleteAfterSeconds,
+      ...(queue.expireInSeconds ? { expireInSeconds: queue.expireInSeconds } : {}),
+      ...(queue.heartbeatSeconds ? { heartbeatSeconds: queue.heartbeatSeconds } : {}),
       notify: true,
     });
   }
   for (const worker of options.workers ?? []) {
     // NOTIFY wakes a worker for new jobs only; retries become due silently, hence the short poll.
-    await boss.work<unknown>(worker.queue.name, { batchSize: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 }, async ([job]) => {
+    const concurrency = {
+      ...(worker.queue.localConcurrency ? { localConcurrency: worker.queue.localConcurrency } : {}),
+      ...(worker.queue.groupConcurrency ? { groupConcurrency: worker.queue.groupConcurrency } : {}),
+    };
+    await boss.work<unknown>(worker.queue.name, { batchSize: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2, ...concurrency }, async ([job]) => {
       if (!job) return;
       try {
         await worker.handle(job.data as never, { id: job.id });
@@ -86,8 +121,13 @@ export async function startJobs(options: {
   if (options.workers?.length) log.info({ queues: options.workers.map((w) => w.queue.name) }, 'workers started');
   return {
     queue: {
-      async send(queue, data) {
-        const id = await boss.send(queue, data);
+      async send(queue, data, sendOptions = {}) {
+        const id = await boss.send(queue, data, {
+          ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
+          ...(sendOptions.group ? { group: { id: sendOptions.group } } : {}),
+          // pg-boss's own drizzle adapter: the job row commits or rolls back with the caller's writes.
+          ...(sendOptions.tx ? { db: fromDrizzle(sendOptions.tx, sql) } : {}),
+        });
         if (!id) throw new Error(`job not accepted by queue ${queue}`);
       },
     },

@@ -12,3 +12,4 @@ export * from './preferences.ts';
 export * from './api-keys.ts';
 export * from './audit.ts';
 export * from './data-exports.ts';
+export * from './webhooks.ts';

@@ -16,7 +16,8 @@ export type MailTemplate =
   | { template: 'data_export_ready'; link: string }
   | { template: 'account_deletion_scheduled'; deletionAt: string; cancelLink: string }
   | { template: 'account_erased' }
-  | AccountThrottledMail;
+  | AccountThrottledMail
+  | WebhookDisabledMail;
 
 interface Content {
   subject: string;
@@ -83,6 +84,8 @@ function contentOf(mail: MailTemplate): Content {
       };
     case 'account_throttled':
       return accountThrottledContent(mail);
+    case 'webhook_endpoint_disabled':
+      return webhookDisabledContent(mail);
     case 'two_factor_reset_by_admin':
       return {
         subject: 'Two-factor authentication was turned off by an administrator',
@@ -168,5 +171,28 @@ function accountThrottledContent(mail: AccountThrottledMail): Content {
     ],
     action: { label: 'Reset your password', url: mail.resetLink },
     footer: 'If it was not you, someone may be guessing your password: choose a strong, unique one.',
+  };
+}
+
+/** Sent when an endpoint is disabled automatically: its receiver answered 410 Gone, or failed for 5 days. */
+export interface WebhookDisabledMail {
+  template: 'webhook_endpoint_disabled';
+  url: string;
+  reason: 'gone' | 'failing';
+  /** The Webhooks page, where the endpoint is enabled again and its dead deliveries replayed. */
+  pageLink: string;
+}
+
+function webhookDisabledContent(mail: WebhookDisabledMail): Content {
+  return {
+    subject: 'A webhook endpoint was disabled',
+    paragraphs: [
+      `Bastion stopped sending webhooks to ${mail.url}.`,
+      mail.reason === 'gone'
+        ? 'The receiver answered 410 Gone, which says the endpoint no longer exists.'
+        : 'Every delivery to it has failed for 5 days.',
+      'Fix the receiver, then enable the endpoint again and replay the deliveries you need from its delivery log.',
+    ],
+    action: { label: 'Open your webhooks', url: mail.pageLink },
   };
 }
