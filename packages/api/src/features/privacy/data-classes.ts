@@ -39,6 +39,8 @@ const {
   auditLog,
   dataExports,
   apiKeys,
+  webhookEndpoints,
+  webhookDeliveries,
 } = schema;
 
 export const DATA_CLASSES: readonly DataClass[] = [
@@ -141,5 +143,49 @@ export const DATA_CLASSES: readonly DataClass[] = [
         .where(eq(apiKeys.userId, id))
         .orderBy(asc(apiKeys.createdAt)),
   },
-  // Merge point: webhook_endpoints and webhook_deliveries (issue 11), connected_accounts (OIDC).
+  {
+    // Never the sealed signing secrets.
+    name: 'webhook_endpoints',
+    export: (db, id) =>
+      db
+        .select({
+          id: webhookEndpoints.id,
+          url: webhookEndpoints.url,
+          events: webhookEndpoints.events,
+          description: webhookEndpoints.description,
+          enabled: webhookEndpoints.enabled,
+          disabledReason: webhookEndpoints.disabledReason,
+          createdAt: webhookEndpoints.createdAt,
+          updatedAt: webhookEndpoints.updatedAt,
+        })
+        .from(webhookEndpoints)
+        .where(eq(webhookEndpoints.ownerId, id))
+        .orderBy(asc(webhookEndpoints.createdAt)),
+    // No delivery may start while the erasure runs: the endpoints stop first, in its transaction.
+    erase: async (tx, id) => {
+      await tx.update(webhookEndpoints).set({ enabled: false, disabledReason: 'manual' }).where(eq(webhookEndpoints.ownerId, id));
+    },
+  },
+  {
+    name: 'webhook_deliveries',
+    export: (db, id) =>
+      db
+        .select({
+          id: webhookDeliveries.id,
+          endpointId: webhookDeliveries.endpointId,
+          eventId: webhookDeliveries.eventId,
+          eventType: webhookDeliveries.eventType,
+          body: webhookDeliveries.body,
+          status: webhookDeliveries.status,
+          attempts: webhookDeliveries.attempts,
+          lastAttemptAt: webhookDeliveries.lastAttemptAt,
+          responseStatus: webhookDeliveries.responseStatus,
+          durationMs: webhookDeliveries.durationMs,
+          createdAt: webhookDeliveries.createdAt,
+        })
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.ownerId, id))
+        .orderBy(asc(webhookDeliveries.createdAt)),
+  },
+  // Merge point: connected_accounts (OIDC).
 ];

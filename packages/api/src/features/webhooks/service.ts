@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { schema, withTransaction, type Database } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
+import { recordAudit, userActor } from '../audit/audit.service.ts';
 import { attemptDelivery, queueAttempt, type DeliveryDeps } from './deliver.ts';
 import { deliveryBody } from './dispatcher.ts';
 import { TEST_EVENT_TYPE } from './event-types.ts';
@@ -14,7 +15,7 @@ import { checkEndpointUrl, UnsafeUrlError } from './ssrf-guard.ts';
 import type { CreateEndpoint, DeliveryDto, EndpointDto, ListDeliveries, UpdateEndpoint } from './webhooks.schema.ts';
 
 /** What the webhooks service needs from a request: its dependencies and who is asking. */
-export type Caller = Pick<Context, 'db' | 'config' | 'jobs' | 'metrics' | 'log'> & { auth: { userId: string } };
+export type Caller = Pick<Context, 'db' | 'config' | 'jobs' | 'metrics' | 'log' | 'request'> & { auth: { userId: string } };
 
 export const MAX_ENDPOINTS_PER_USER = 20;
 const PAGE_SIZE = 50;
@@ -100,6 +101,7 @@ export async function createEndpoint(caller: Caller, input: CreateEndpoint) {
         secretSealed: sealEndpointSecret(caller.config.encryption.keys, id, secret),
       })
       .returning(endpointColumns);
+    await recordAudit(tx, caller, { actor: userActor(caller.auth.userId), action: 'webhook_endpoint.created', subjectId: caller.auth.userId, detail: { endpointId: id, origin: new URL(url).origin, events: input.events } });
     return inserted!;
   });
   caller.log.info({ endpointId: id }, 'webhook endpoint created');
@@ -139,8 +141,11 @@ export async function updateEndpoint(caller: Caller, { id, ...patch }: UpdateEnd
 }
 
 export async function deleteEndpoint(caller: Caller, id: string): Promise<void> {
-  const [row] = await caller.db.delete(e).where(owned(caller, id)).returning({ id: e.id });
-  if (!row) throw endpointNotFound();
+  await withTransaction(caller.db, async (tx) => {
+    const [row] = await tx.delete(e).where(owned(caller, id)).returning({ id: e.id, url: e.url });
+    if (!row) throw endpointNotFound();
+    await recordAudit(tx, caller, { actor: userActor(caller.auth.userId), action: 'webhook_endpoint.revoked', subjectId: caller.auth.userId, detail: { endpointId: id, origin: new URL(row.url).origin } });
+  });
   caller.log.info({ endpointId: id }, 'webhook endpoint deleted');
 }
 
@@ -161,6 +166,7 @@ export async function rotateSecret(caller: Caller, id: string): Promise<{ secret
         updatedAt: sql`now()`,
       })
       .where(owned(caller, id));
+    await recordAudit(tx, caller, { actor: userActor(caller.auth.userId), action: 'webhook_endpoint.rotated', subjectId: caller.auth.userId, detail: { endpointId: id } });
   });
   caller.log.info({ endpointId: id }, 'webhook secret rotated');
   return { secret };
