@@ -119,6 +119,16 @@ const KEY_SCOPES: Record<string, readonly string[]> = {
   'assistant.conversations.list': ['assistant:use'],
   'assistant.conversations.get': ['assistant:use'],
   'assistant.conversations.delete': ['assistant:use'],
+  'webhooks.eventTypes': ['webhooks:manage'],
+  'webhooks.endpoints.create': ['webhooks:manage'],
+  'webhooks.endpoints.list': ['webhooks:manage'],
+  'webhooks.endpoints.get': ['webhooks:manage'],
+  'webhooks.endpoints.update': ['webhooks:manage'],
+  'webhooks.endpoints.delete': ['webhooks:manage'],
+  'webhooks.endpoints.rotateSecret': ['webhooks:manage'],
+  'webhooks.endpoints.test': ['webhooks:manage'],
+  'webhooks.deliveries.list': ['webhooks:manage'],
+  'webhooks.deliveries.replay': ['webhooks:manage'],
 };
 
 /** Groups a key must never reach: they manage the account's own credentials and other people. */

@@ -226,6 +226,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     preferencesCache: { ttlMs: env.PREFERENCES_CACHE_TTL_MS, maxEntries: env.PREFERENCES_CACHE_MAX },
     audit: { checkpointKey: Buffer.from(env.AUDIT_CHECKPOINT_KEY ?? DEV_AUDIT_CHECKPOINT_KEY, 'base64') },
-    compliance: { deletionGraceSeconds: env.ACCOUNT_DELETION_GRACE_S, retention: resolveRetentionPolicies(env.RETENTION) },
+    compliance: { deletionGraceSeconds: env.ACCOUNT_DELETION_GRACE_S, retention: resolveRetentionPolicies([{ dataClass: 'webhook_deliveries', seconds: env.WEBHOOK_DELIVERY_RETENTION_DAYS * 86_400 }, ...env.RETENTION]) },
   };
 }

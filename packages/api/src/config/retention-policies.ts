@@ -4,8 +4,7 @@
  * `retention` job (features/retention/retention.job.ts) applies them, one pruner per class.
  *
  * To add a class (at merge): an entry here and its pruner in features/retention/pruners.ts — the
- * compiler then requires both. Planned: `webhook_deliveries: { seconds: 30 * DAY, … }` (issue 11);
- * API keys (issue 10) are account data, erased with the account, not aged out.
+ * compiler then requires both. API keys are account data, erased with the account, not aged out.
  */
 const DAY = 86_400;
 
@@ -18,6 +17,7 @@ export const DEFAULT_RETENTION_POLICIES = {
   data_exports: { seconds: DAY, what: 'Data-export requests and archives: 24 hours' },
   completed_jobs: { seconds: 7 * DAY, what: 'Finished background jobs (their data may hold addresses): 7 days' },
   auth_throttle: { seconds: DAY, what: 'Sign-in throttle windows past their window and lock: 1 day' },
+  webhook_deliveries: { seconds: 30 * DAY, what: 'Finished webhook deliveries (their bodies hold contact data), published outbox events and incoming receipts: 30 days (WEBHOOK_DELIVERY_RETENTION_DAYS)' },
 } as const satisfies Record<string, { seconds: number | null; what: string }>;
 
 export type RetentionDataClass = keyof typeof DEFAULT_RETENTION_POLICIES;

@@ -4,6 +4,7 @@ import type { AppConfig } from '../../config/index.ts';
 import type { RetentionDataClass } from '../../config/retention-policies.ts';
 import { JOB_SCHEMA } from '../../lib/job-queue.ts';
 import { pruneAuditLog } from '../audit/prune.ts';
+import { pruneWebhooks } from '../webhooks/prune.job.ts';
 
 /** Removes what of one data class is older than `seconds`; returns the count. Idempotent. */
 export type Pruner = (deps: { db: Database; config: AppConfig }, seconds: number) => Promise<number>;
@@ -22,6 +23,11 @@ export async function pruneThrottles(db: Database, seconds: number): Promise<num
 
 /** One pruner per data class of config/retention-policies.ts; the compiler keeps the two in step. */
 export const PRUNERS: Record<RetentionDataClass, Pruner> = {
+  // The hourly webhook-prune job runs the same (and drops rotated-out secrets); here it is counted with the rest.
+  webhook_deliveries: async ({ db }, seconds) => {
+    const removed = await pruneWebhooks(db, seconds / 86_400);
+    return removed.deliveries + removed.events + removed.receipts;
+  },
   security_events: async ({ db }, seconds) => {
     const e = schema.securityEvents;
     return (await db.delete(e).where(lt(e.createdAt, olderThan(seconds))).returning({ id: e.id })).length;

@@ -17,7 +17,7 @@ export const pruneWebhooksQueue: QueueDefinition = {
  * rotated-out secrets past their overlap are dropped. Deliveries still being retried are kept.
  */
 export async function pruneWebhooks(db: Database, retentionDays: number) {
-  const cutoff = sql`now() - make_interval(days => ${retentionDays})`;
+  const cutoff = sql`now() - make_interval(secs => ${retentionDays * 86_400})`;
   const d = schema.webhookDeliveries;
   const deliveries = await db
     .delete(d)
