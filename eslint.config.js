@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.e2e/**', 'drizzle/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', '.e2e/**', 'drizzle/**', 'coverage/**', '.ci/tools/**', 'backups/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
