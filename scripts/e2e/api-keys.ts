@@ -1,31 +1,7 @@
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
-import { assert, assertNoHorizontalOverflow, NARROW, screenshot, step, WIDE } from './harness.ts';
+import { assert, assertNoHorizontalOverflow, axeViolations, NARROW, screenshot, step, WIDE } from './harness.ts';
 
 const KEY = /^bst_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/;
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const AXE_RUN = `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-  .then((result) => result.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`;
-
-/**
- * axe-core's WCAG 2.1 A/AA rules on the page as it is now. axe is injected as a script, which the
- * production CSP rightly refuses, so the check runs in a second context (same cookies) that
- * bypasses the CSP; the main walk keeps the real CSP.
- */
-async function axeViolations(page: Page, url: string, prepare: (page: Page) => Promise<void>): Promise<string[]> {
-  const browser = page.context().browser();
-  assert(browser, 'no browser');
-  const context = await browser.newContext({ bypassCSP: true, storageState: await page.context().storageState(), viewport: WIDE });
-  try {
-    const checked = await context.newPage();
-    await checked.goto(url);
-    await prepare(checked);
-    await checked.addScriptTag({ path: AXE });
-    return (await checked.evaluate(AXE_RUN)) as string[];
-  } finally {
-    await context.close();
-  }
-}
 
 /** API keys: create (validated), shown once, used by a service over REST, listed with last use, revoked after a confirmation; the API docs. */
 export async function walkApiKeys(page: Page, baseUrl: string) {

@@ -1,31 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import postgres from 'postgres';
 import type { Browser, Page } from 'playwright-core';
-import { assert, assertNoHorizontalOverflow, NARROW, screenshot, step, WIDE } from './harness.ts';
+import { assert, assertNoHorizontalOverflow, axeViolations, NARROW, screenshot, step, WIDE } from './harness.ts';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const AXE_RUN = `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-  .then((result) => result.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`;
-
-/**
- * axe-core's WCAG 2.1 A/AA rules on a page. axe is injected as a script, which the production CSP
- * refuses, so the check runs in a twin context (same cookies) that bypasses the CSP.
- */
-async function axeViolations(page: Page, url: string, prepare: (page: Page) => Promise<void>): Promise<string[]> {
-  const browser = page.context().browser();
-  assert(browser, 'no browser');
-  const context = await browser.newContext({ bypassCSP: true, storageState: await page.context().storageState(), viewport: WIDE });
-  try {
-    const checked = await context.newPage();
-    await checked.goto(url);
-    await prepare(checked);
-    await checked.addScriptTag({ path: AXE });
-    return (await checked.evaluate(AXE_RUN)) as string[];
-  } finally {
-    await context.close();
-  }
-}
 
 async function both(page: Page, name: string) {
   await screenshot(page, `${name}-1280`);

@@ -1,6 +1,7 @@
 /** The e2e walk's shared pieces: steps that stop at the first failure, assertions, screenshots. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,4 +50,28 @@ export async function assertNoHorizontalOverflow(page: Page, label: string) {
 
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const AXE_RUN = `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+  .then((result) => result.violations.map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`;
+
+/**
+ * axe-core's WCAG 2.1 A/AA rules on the page as it is now. axe is injected as a script, which the
+ * production CSP rightly refuses, so the check runs in a second context (same cookies) that
+ * bypasses the CSP; the main walk keeps the real CSP.
+ */
+export async function axeViolations(page: Page, url: string, prepare: (page: Page) => Promise<void>): Promise<string[]> {
+  const browser = page.context().browser();
+  assert(browser, 'no browser');
+  const context = await browser.newContext({ bypassCSP: true, storageState: await page.context().storageState(), viewport: WIDE });
+  try {
+    const checked = await context.newPage();
+    await checked.goto(url);
+    await prepare(checked);
+    await checked.addScriptTag({ path: AXE });
+    return (await checked.evaluate(AXE_RUN)) as string[];
+  } finally {
+    await context.close();
+  }
 }

@@ -2,24 +2,12 @@ import { and, desc, eq, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import { schema, withTransaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
-import { recordAudit, userActor } from '../audit/audit.service.ts';
+import { auditEntryColumns, recordAudit, userActor } from '../audit/audit.service.ts';
 import type { AuthState } from '../auth/guards.ts';
 import type { auditEntry, AuditFilters, listAuditInput, listAuditOutput } from './audit.schema.ts';
 
 const { auditLog } = schema;
 
-const entryColumns = {
-  seq: auditLog.seq,
-  at: auditLog.at,
-  actorType: auditLog.actorType,
-  actorId: auditLog.actorId,
-  action: auditLog.action,
-  subjectId: auditLog.subjectId,
-  requestId: auditLog.requestId,
-  ip: auditLog.ip,
-  detail: auditLog.detail,
-  hash: auditLog.hash,
-};
 
 type Entry = z.infer<typeof auditEntry>;
 
@@ -39,7 +27,7 @@ const toEntry = (row: Omit<Entry, 'at'> & { at: Date }): Entry => ({ ...row, at:
 /** Newest first; the cursor is the last seq served (keyset: entries are never inserted in the past). */
 export async function listAuditHandler({ ctx, input }: { ctx: Context; input: z.infer<typeof listAuditInput> }): Promise<z.infer<typeof listAuditOutput>> {
   const rows = await ctx.db
-    .select(entryColumns)
+    .select(auditEntryColumns)
     .from(auditLog)
     .where(whereOf(input, input.cursor ? Number(input.cursor) : undefined))
     .orderBy(desc(auditLog.seq))
@@ -59,7 +47,7 @@ export async function* exportAuditHandler({ ctx, input }: { ctx: Context & { aut
   await withTransaction(ctx.db, (tx) => recordAudit(tx, ctx, { actor: userActor(ctx.auth.userId), action: 'audit.exported', detail: { filters: input } }));
   let before: number | undefined;
   for (;;) {
-    const rows = await ctx.db.select(entryColumns).from(auditLog).where(whereOf(input, before)).orderBy(desc(auditLog.seq)).limit(EXPORT_BATCH);
+    const rows = await ctx.db.select(auditEntryColumns).from(auditLog).where(whereOf(input, before)).orderBy(desc(auditLog.seq)).limit(EXPORT_BATCH);
     for (const row of rows) yield toEntry(row);
     if (rows.length < EXPORT_BATCH) return;
     before = rows.at(-1)!.seq;

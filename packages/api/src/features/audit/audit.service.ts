@@ -5,6 +5,20 @@ import type { RequestInfo } from '../../context.ts';
 import type { AuditAction } from './actions.ts';
 import { chainHash, GENESIS_HASH } from './canonical.ts';
 
+/** The columns of an audit entry as it is read back (listed, exported, verified). */
+export const auditEntryColumns = {
+  seq: schema.auditLog.seq,
+  at: schema.auditLog.at,
+  actorType: schema.auditLog.actorType,
+  actorId: schema.auditLog.actorId,
+  action: schema.auditLog.action,
+  subjectId: schema.auditLog.subjectId,
+  requestId: schema.auditLog.requestId,
+  ip: schema.auditLog.ip,
+  detail: schema.auditLog.detail,
+  hash: schema.auditLog.hash,
+};
+
 /** The advisory lock every audit writer (and audit_prune) takes: one chain, one writer at a time. */
 export const AUDIT_LOCK_KEY = 7_262_021_080;
 

@@ -1,5 +1,6 @@
 import { asc, desc, gt } from 'drizzle-orm';
 import { schema, type Database } from '@bastion/db';
+import { auditEntryColumns } from './audit.service.ts';
 import { chainHash, checkpointSignature, GENESIS_HASH } from './canonical.ts';
 import { timingSafeEqual } from 'node:crypto';
 
@@ -29,19 +30,7 @@ export async function verifyAuditChain(db: Database, checkpointKey: Buffer): Pro
   let rows = 0;
   for (;;) {
     const batch = await db
-      .select({
-        seq: auditLog.seq,
-        at: auditLog.at,
-        actorType: auditLog.actorType,
-        actorId: auditLog.actorId,
-        action: auditLog.action,
-        subjectId: auditLog.subjectId,
-        requestId: auditLog.requestId,
-        ip: auditLog.ip,
-        detail: auditLog.detail,
-        prevHash: auditLog.prevHash,
-        hash: auditLog.hash,
-      })
+      .select({ ...auditEntryColumns, prevHash: auditLog.prevHash })
       .from(auditLog)
       .where(gt(auditLog.seq, expectedSeq - 1))
       .orderBy(asc(auditLog.seq))
