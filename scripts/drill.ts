@@ -2,6 +2,8 @@
 //   db-outage        PostgreSQL stops under load and comes back
 //   pool-exhaustion  a burst far beyond the pool
 //   jwt-rotation     add, promote and retire a JWT signing key
+//   cluster          three instances behind HAProxy: one budget, invalidation, SIGTERM/SIGKILL
+import { clusterDrill } from './drills/cluster.ts';
 import { dbOutage } from './drills/db-outage.ts';
 import { DrillFailed } from './drills/harness.ts';
 import { jwtRotation } from './drills/jwt-rotation.ts';
@@ -11,6 +13,7 @@ const DRILLS: Record<string, () => Promise<void>> = {
   'db-outage': dbOutage,
   'pool-exhaustion': poolExhaustion,
   'jwt-rotation': jwtRotation,
+  cluster: clusterDrill,
 };
 
 const name = process.argv[2];

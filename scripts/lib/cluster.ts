@@ -115,12 +115,16 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** fall (2) × inter, plus one interval for a check already under way. */
+export const shutdownDelayFor = (checkIntervalMs: number) => 3 * checkIntervalMs;
+
 export function renderHaproxyConfig(values: { bind: string; statsBind: string; checkIntervalMs: number; servers: { name: string; address: string }[] }): string {
   const servers = values.servers.map((server) => `    server ${server.name} ${server.address} check`).join('\n');
   return readFileSync(HAPROXY_TEMPLATE, 'utf8')
     .replaceAll('{{BIND}}', values.bind)
     .replaceAll('{{STATS_BIND}}', values.statsBind)
     .replaceAll('{{CHECK_INTERVAL_MS}}', String(values.checkIntervalMs))
+    .replaceAll('{{SHUTDOWN_DELAY_MS}}', String(shutdownDelayFor(values.checkIntervalMs)))
     .replace('{{SERVERS}}', servers);
 }
 
@@ -134,6 +138,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     TRUST_PROXY: CLUSTER_TRUST_PROXY,
     MIGRATE_ON_START: 'false',
     HOST: '127.0.0.1',
+    // Two failed checks take an instance out (`fall 2`): it keeps serving until they have.
+    SHUTDOWN_DELAY_MS: String(shutdownDelayFor(checkIntervalMs)),
   };
   const started: ManagedProcess[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), 'bastion-cluster-'));

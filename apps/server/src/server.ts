@@ -127,6 +127,12 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
   const close = () =>
     (closing ??= (async () => {
       shuttingDown = true;
+      // Behind a balancer: keep serving while its checks see /readyz fail and it stops sending
+      // requests here; closing the listener at once would race requests already on their way.
+      if (config.http.shutdownDelayMs > 0) {
+        logger.info({ delayMs: config.http.shutdownDelayMs }, 'shutting down: not ready, still serving');
+        await new Promise((resolve) => setTimeout(resolve, config.http.shutdownDelayMs));
+      }
       logger.info('shutting down: draining requests');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections go idle as their last response ends: close each as soon as it does.

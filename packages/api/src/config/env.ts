@@ -151,6 +151,7 @@ export const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   DEV_MAILBOX_KEY: z.string().regex(/^[A-Za-z0-9_-]{16,200}$/, 'must be 16–200 characters of [A-Za-z0-9_-]').optional(),
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000),
+  SHUTDOWN_DELAY_MS: int(0, 60_000).default(0),
   WEB_DIST_DIR: z.string().optional(),
 
   RATE_LIMIT_STORE: z.enum(['postgres', 'redis', 'memory']).optional(),

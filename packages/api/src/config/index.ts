@@ -28,6 +28,8 @@ export interface AppConfig {
     bodyLimitBytes: number;
     maxBatchSize: number;
     shutdownTimeoutMs: number;
+    /** On SIGTERM, how long readiness answers 503 while the server still serves, before it stops accepting. */
+    shutdownDelayMs: number;
     webDistDir: string | undefined;
   };
   log: { level: string };
@@ -155,6 +157,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       maxBatchSize: env.TRPC_MAX_BATCH,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
       webDistDir: env.WEB_DIST_DIR,
     },
     log: { level: env.LOG_LEVEL },
