@@ -2,17 +2,20 @@
 //   db-outage        PostgreSQL stops under load and comes back
 //   pool-exhaustion  a burst far beyond the pool
 //   jwt-rotation     add, promote and retire a JWT signing key
+//   redis-outage     Redis (rate limits, invalidation) stops under load and comes back
 //   cluster          three instances behind HAProxy: one budget, invalidation, SIGTERM/SIGKILL
 import { clusterDrill } from './drills/cluster.ts';
 import { dbOutage } from './drills/db-outage.ts';
 import { DrillFailed } from './drills/harness.ts';
 import { jwtRotation } from './drills/jwt-rotation.ts';
+import { redisOutage } from './drills/redis-outage.ts';
 import { poolExhaustion } from './drills/pool-exhaustion.ts';
 
 const DRILLS: Record<string, () => Promise<void>> = {
   'db-outage': dbOutage,
   'pool-exhaustion': poolExhaustion,
   'jwt-rotation': jwtRotation,
+  'redis-outage': redisOutage,
   cluster: clusterDrill,
 };
 
