@@ -3,12 +3,14 @@
 //   pool-exhaustion  a burst far beyond the pool
 //   jwt-rotation     add, promote and retire a JWT signing key
 //   redis-outage     Redis (rate limits, invalidation) stops under load and comes back
+//   worker-kill      SIGKILL the worker mid-email and mid-webhook: retried, once in effect
 //   cluster          three instances behind HAProxy: one budget, invalidation, SIGTERM/SIGKILL
 import { clusterDrill } from './drills/cluster.ts';
 import { dbOutage } from './drills/db-outage.ts';
 import { DrillFailed } from './drills/harness.ts';
 import { jwtRotation } from './drills/jwt-rotation.ts';
 import { redisOutage } from './drills/redis-outage.ts';
+import { workerKill } from './drills/worker-kill.ts';
 import { poolExhaustion } from './drills/pool-exhaustion.ts';
 
 const DRILLS: Record<string, () => Promise<void>> = {
@@ -16,6 +18,7 @@ const DRILLS: Record<string, () => Promise<void>> = {
   'pool-exhaustion': poolExhaustion,
   'jwt-rotation': jwtRotation,
   'redis-outage': redisOutage,
+  'worker-kill': workerKill,
   cluster: clusterDrill,
 };
 

@@ -6,6 +6,7 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  messageId: string;
 }
 
 export interface TestSmtpServer {
@@ -50,6 +51,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
                 subject: mail.subject ?? '',
                 text: mail.text ?? '',
                 html: typeof mail.html === 'string' ? mail.html : '',
+                messageId: mail.messageId ?? '',
               });
               callback();
             },

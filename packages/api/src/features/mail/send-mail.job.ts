@@ -9,6 +9,8 @@ export const sendMailQueue: QueueDefinition = {
   retryDelay: 5, // JOB_RETRY_DELAY_S overrides it
   retryDelayMax: 15 * 60,
   deleteAfterSeconds: 3600,
+  // A worker that dies mid-send (SIGKILL, OOM) leaves the job active: retried after 10 s, not 15 min.
+  heartbeatSeconds: 10,
 };
 
 /** The templates whose link carries a one-time token: they are never queued ready-made. */
@@ -38,13 +40,15 @@ export function sendMailWorker(mailer: Mailer, resolveLinkMail: ResolveLinkMail)
   return {
     queue: sendMailQueue,
     handle: async (data, job) => {
+      // One Message-ID per job, the same on every retry.
+      const messageId = `mail-${job.id}`;
       if ('linkFor' in data) {
         const resolved = await resolveLinkMail(data, job.id);
-        if (resolved) await mailer.send(renderMail(resolved.to, resolved.mail));
+        if (resolved) await mailer.send({ ...renderMail(resolved.to, resolved.mail), messageId });
         return;
       }
       const { to, ...mail } = data;
-      await mailer.send(renderMail(to, mail));
+      await mailer.send({ ...renderMail(to, mail), messageId });
     },
   };
 }
