@@ -5,7 +5,7 @@
 import postgres from 'postgres';
 import { STRONG_PASSWORD, TEST_ENV } from '../../test/helpers/server.ts';
 import { startCluster, type Cluster } from '../lib/cluster.ts';
-import { call, check, drillDatabase, log, signUp, sleep, summary, trpcGet, trpcPost, within, type Answer, type DrillUser } from './harness.ts';
+import { check, drillDatabase, log, signUp, sleep, summary, trpcGet, trpcPost, within, type Answer, type DrillUser } from './harness.ts';
 
 const PING_LIMIT = 30;
 const TOKEN_BUDGET = 400;
