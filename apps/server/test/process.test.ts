@@ -69,3 +69,15 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('shutdown behind a load balancer (SHUTDOWN_DELAY_MS)', () => {
+  it('answers /readyz 503 while it still serves, then stops accepting', async () => {
+    const server = await startTestServer({ SHUTDOWN_DELAY_MS: '1500' });
+    const closing = server.close();
+    // The balancer's checks see the instance not ready; requests already routed here still succeed.
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    expect((await fetch(`${server.url}/trpc/health.ping`)).status).toBe(200);
+    await closing;
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+  });
+});
