@@ -43,6 +43,9 @@ describe('mail over SMTP through the job queue', () => {
     const mail = await smtp.waitFor('retry@example.com', /password was changed/, 25_000);
     expect(mail.text).toMatch(/other sessions were signed out/);
     expect(server.logs.join('')).toMatch(/job failed; it will be retried/);
+    // The Message-ID comes from the job, so every attempt (and a resend after a crash) repeats it.
+    const [job] = await server.deps.sql<{ id: string }[]>`select id from pgboss.job where name = 'send-mail' and data->>'to' = 'retry@example.com'`;
+    expect(mail.messageId).toBe(`<mail-${job!.id}@bastion.test>`);
   });
 
   it('escapes values in the HTML part', async () => {
