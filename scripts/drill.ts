@@ -2,7 +2,9 @@
 //   db-outage        PostgreSQL stops under load and comes back
 //   pool-exhaustion  a burst far beyond the pool
 //   jwt-rotation     add, promote and retire a JWT signing key
+//   encryption-rotation  a new ENCRYPTION_KEYS key, `pnpm keys:rotate` under load, the old key retired
 import { dbOutage } from './drills/db-outage.ts';
+import { encryptionRotation } from './drills/encryption-rotation.ts';
 import { DrillFailed } from './drills/harness.ts';
 import { jwtRotation } from './drills/jwt-rotation.ts';
 import { poolExhaustion } from './drills/pool-exhaustion.ts';
@@ -11,6 +13,7 @@ const DRILLS: Record<string, () => Promise<void>> = {
   'db-outage': dbOutage,
   'pool-exhaustion': poolExhaustion,
   'jwt-rotation': jwtRotation,
+  'encryption-rotation': encryptionRotation,
 };
 
 const name = process.argv[2];

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { developmentEncryptionKeys } from './dev-keys.ts';
 import { resolveRateLimitPolicies, type RateLimitPolicies } from './rate-limit-policies.ts';
 import { resolveRetentionPolicies, type RetentionPolicies } from './retention-policies.ts';
 import { DEV_AUDIT_CHECKPOINT_KEY, DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
@@ -208,7 +210,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       defaultMaxTokens: env.AI_DEFAULT_MAX_TOKENS,
     },
     redis: { url: env.REDIS_URL },
-    encryption: { keys: env.ENCRYPTION_KEYS ?? envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(DEV_ENCRYPTION_KEYS) },
+    encryption: {
+      keys:
+        env.ENCRYPTION_KEYS ??
+        envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(env.NODE_ENV === 'development' ? developmentEncryptionKeys(path.dirname(env.PG_DATA_DIR), DEV_ENCRYPTION_KEYS) : DEV_ENCRYPTION_KEYS),
+    },
     mail: {
       smtpUrl: env.SMTP_URL,
       from: env.MAIL_FROM,
