@@ -9,7 +9,7 @@ export type { ErrorShape, ErrorData } from './errors/error-formatter.ts';
 export { SessionCache } from './features/auth/session-cache.ts';
 export { cookieNames } from './features/auth/token-cookies.ts';
 export { runInRequestScope, currentRequestId } from './request-scope.ts';
-export { hashPassword, passwordHashingStats } from './features/auth/password.ts';
+export { hashPassword, passwordComputations, passwordHashingStats } from './features/auth/password.ts';
 export { createPostgresBus, type InvalidationBus } from './lib/invalidation-bus.ts';
 export { createAssistantDeps, type AssistantDeps } from './features/assistant/assistant-deps.ts';
 export { createRedisBus } from './lib/redis-bus.ts';
