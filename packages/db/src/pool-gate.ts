@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { inSpan, startStatementSpan, startTransactionSpan, statementText, statementTracer, tracedQuery } from './tracing.ts';
 
 /** Thrown when no connection frees up within the acquire timeout: the pool is saturated. */
 export class PoolTimeoutError extends Error {
@@ -119,8 +120,13 @@ export function gateSql(sql: postgres.Sql, gate: PoolGate, onSettled: (event: Op
     gate.statements++;
     const execute = query.then.bind(query);
     let settled: Promise<unknown> | undefined;
+    const run = () => timed('query', () => new Promise((resolve, reject) => void execute(resolve, reject)));
+    const traced = () => {
+      const tracer = statementTracer();
+      return tracer ? inSpan(startStatementSpan(tracer, statementText(query as never)), run) : run();
+    };
     const then = (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) =>
-      (settled ??= timed('query', () => new Promise((resolve, reject) => void execute(resolve, reject)))).then(onFulfilled, onRejected);
+      (settled ??= traced()).then(onFulfilled, onRejected);
     // postgres.js's own catch/finally would execute the query at once, past the gate.
     Object.defineProperties(query, {
       then: { value: then },
@@ -134,13 +140,14 @@ export function gateSql(sql: postgres.Sql, gate: PoolGate, onSettled: (event: Op
     new Proxy(inner, {
       apply: (target, thisArg, args) => {
         gate.statements++;
-        return Reflect.apply(target, thisArg, args);
+        const result = Reflect.apply(target, thisArg, args) as unknown;
+        return isPendingQuery(result) && Array.isArray(args[0]) && 'raw' in (args[0] as object) ? tracedQuery(result) : result;
       },
       get: (target, property, receiver) => {
         if (property === 'unsafe') {
           return (...args: Parameters<postgres.Sql['unsafe']>) => {
             gate.statements++;
-            return target.unsafe(...args);
+            return tracedQuery(target.unsafe(...args) as PendingQuery);
           };
         }
         return Reflect.get(target, property, receiver);
@@ -161,7 +168,9 @@ export function gateSql(sql: postgres.Sql, gate: PoolGate, onSettled: (event: Op
           const options = args[0] as string | undefined;
           gate.statements += 2; // BEGIN and COMMIT/ROLLBACK
           const wrapped = (tx: postgres.TransactionSql) => fn(counting(tx));
-          return timed('transaction', () => (options ? target.begin(options, wrapped) : target.begin(wrapped)));
+          const run = () => timed('transaction', () => (options ? target.begin(options, wrapped) : target.begin(wrapped)));
+          const tracer = statementTracer();
+          return tracer ? inSpan(startTransactionSpan(tracer), run) : run();
         };
       }
       return Reflect.get(target, property, receiver);
