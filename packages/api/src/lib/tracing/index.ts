@@ -80,12 +80,11 @@ export async function traceProcedure<R extends { ok: boolean; error?: { code: st
   }
 }
 
-const NO_FIELDS = Object.freeze({});
-
 /** pino `mixin`: the active trace on every log line. Installed only while tracing is on. */
 export function traceLogFields(): Record<string, string> {
   const span = trace.getSpan(context.active());
-  if (!span) return NO_FIELDS;
+  // A fresh object each time: pino merges the line's own fields into it.
+  if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
 }
