@@ -148,9 +148,36 @@ describe('a traced procedure call', () => {
   it('puts the trace id on the log lines of the request, the access log included', async () => {
     const { traceId } = parseTraceparent(response.headers.get('traceparent'));
     const requestId = response.headers.get('x-request-id');
-    const lines = server.logs.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as Record<string, unknown>);
-    const access = lines.find((line) => line.requestId === requestId && line.msg === 'request completed');
-    expect(access?.trace_id).toBe(traceId);
+    const lines = () => server.logs.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const access = await until(
+      () => lines().find((line) => line.requestId === requestId && line.msg === 'request completed'),
+      (line) => line !== undefined,
+    );
+    expect(access!.trace_id).toBe(traceId);
+  });
+
+  it('a REST call gets the same spans: the request under /api/v1 and the procedure it calls', async () => {
+    const rest = await fetch(`${server.url}/api/v1/preferences`, { headers: { authorization: `Bearer ${user.accessToken}` } });
+    expect(rest.status).toBe(200);
+    await rest.text();
+    const { traceId, spanId } = parseTraceparent(rest.headers.get('traceparent'));
+    const trace = await until(
+      () => inTrace(traceId),
+      (found) => found.some((span) => span.kind === SpanKind.SERVER),
+    );
+    expect(trace.find((span) => span.kind === SpanKind.SERVER)?.name).toBe('GET /api/v1');
+    const call = trace.find((span) => span.name === 'trpc preferences.get');
+    expect(call?.parentSpanContext?.spanId).toBe(spanId);
+    expect(call?.attributes['trpc.outcome']).toBe('ok');
+  });
+
+  it('continues the trace a caller sends in traceparent', async () => {
+    const callerTrace = '0af7651916cd43dd8448eb211c80319c';
+    const continued = await fetch(`${server.url}/trpc/contacts.list?input=%7B%7D`, {
+      headers: { authorization: `Bearer ${user.accessToken}`, traceparent: `00-${callerTrace}-b7ad6b7169203331-01` },
+    });
+    await continued.text();
+    expect(parseTraceparent(continued.headers.get('traceparent')).traceId).toBe(callerTrace);
   });
 });
 
