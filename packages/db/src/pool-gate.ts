@@ -120,13 +120,14 @@ export function gateSql(sql: postgres.Sql, gate: PoolGate, onSettled: (event: Op
     gate.statements++;
     const execute = query.then.bind(query);
     let settled: Promise<unknown> | undefined;
-    const run = () => timed('query', () => new Promise((resolve, reject) => void execute(resolve, reject)));
-    const traced = () => {
-      const tracer = statementTracer();
-      return tracer ? inSpan(startStatementSpan(tracer, statementText(query as never)), run) : run();
+    // With tracing off (no tracer) this costs one check: no span, nothing more allocated.
+    const then = (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) => {
+      if (!settled) {
+        const tracer = statementTracer();
+        settled = tracer ? inSpan(startStatementSpan(tracer, statementText(query as never)), () => run(timed, execute)) : run(timed, execute);
+      }
+      return settled.then(onFulfilled, onRejected);
     };
-    const then = (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) =>
-      (settled ??= traced()).then(onFulfilled, onRejected);
     // postgres.js's own catch/finally would execute the query at once, past the gate.
     Object.defineProperties(query, {
       then: { value: then },
@@ -168,14 +169,21 @@ export function gateSql(sql: postgres.Sql, gate: PoolGate, onSettled: (event: Op
           const options = args[0] as string | undefined;
           gate.statements += 2; // BEGIN and COMMIT/ROLLBACK
           const wrapped = (tx: postgres.TransactionSql) => fn(counting(tx));
-          const run = () => timed('transaction', () => (options ? target.begin(options, wrapped) : target.begin(wrapped)));
+          const begin = () => (options ? target.begin(options, wrapped) : target.begin(wrapped));
           const tracer = statementTracer();
-          return tracer ? inSpan(startTransactionSpan(tracer), run) : run();
+          return tracer ? inSpan(startTransactionSpan(tracer), () => timed('transaction', begin)) : timed('transaction', begin);
         };
       }
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+type Timed = <T>(kind: OperationSettled['kind'], operation: () => Promise<T>) => Promise<T>;
+
+/** A gated query's execution once the gate admits it. */
+function run(timed: Timed, execute: (resolve: (value: unknown) => void, reject: (reason: unknown) => void) => unknown): Promise<unknown> {
+  return timed('query', () => new Promise((resolve, reject) => void execute(resolve, reject)));
 }
 
 function finallyHandlers(onFinally?: () => void): [(value: unknown) => unknown, (reason: unknown) => unknown] {
