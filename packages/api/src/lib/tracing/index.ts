@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+// Type-only: erased under strip-types, so the SDK still loads only through `startTracing`.
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { traceStatements } from '@bastion/db';
 import type { TracingConfig } from '../../config/index.ts';
 
@@ -19,7 +21,7 @@ export interface TracingHandle {
 
 export interface TracingOptions {
   /** Replaces the OTLP exporter's batch processor (tests: a SimpleSpanProcessor over an in-memory exporter). */
-  spanProcessors?: import('@opentelemetry/sdk-trace').SpanProcessor[];
+  spanProcessors?: SpanProcessor[];
 }
 
 /** Starts the SDK once per process; later calls (a second server in one test process) share it. */
