@@ -3,6 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { loadConfig, startTracing } from '@bastion/api';
 import { startTestServer, STRONG_PASSWORD, TEST_ENV, tokensOf, uniqueEmail, type TestServer } from '../../../test/helpers/server.ts';
+import { startFakeOpenAi, TEST_AI_API_KEY, type FakeOpenAi } from '../../../test/helpers/fake-openai.ts';
 import { startReceiver, type Receiver } from '../../../test/helpers/webhook-receiver.ts';
 
 /**
@@ -13,16 +14,19 @@ const TRACING_ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9/unused', 
 const exporter = new InMemorySpanExporter();
 let server: TestServer;
 let receiver: Receiver;
+let upstream: FakeOpenAi;
 
 beforeAll(async () => {
   await startTracing(loadConfig({ ...TEST_ENV, ...TRACING_ENV }).tracing, { spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-  server = await startTestServer(TRACING_ENV);
+  upstream = await startFakeOpenAi();
+  server = await startTestServer({ ...TRACING_ENV, AI_PROVIDER: 'openai', AI_BASE_URL: upstream.baseUrl, AI_API_KEY: TEST_AI_API_KEY, AI_MODELS: 'test/normal' });
   receiver = await startReceiver();
 });
 
 afterAll(async () => {
   await server?.close();
   await receiver?.close();
+  await upstream?.close();
 });
 
 const spans = () => exporter.getFinishedSpans();
@@ -231,6 +235,25 @@ describe('jobs and outgoing requests', () => {
     expect(parent!.name).toBe('process webhook-deliver');
   });
 
+  it('the assistant upstream call (global fetch) is a client span under the procedure', async () => {
+    const user = await signIn();
+    const response = await fetch(`${server.url}/trpc/assistant.chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` },
+      body: JSON.stringify({ model: 'test/normal', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    expect(response.status).toBe(200);
+    const { traceId } = parseTraceparent(response.headers.get('traceparent'));
+    const trace = await until(
+      () => inTrace(traceId),
+      (found) => found.some((span) => span.name === 'trpc assistant.chat'),
+    );
+    const call = trace.find((span) => span.name === 'trpc assistant.chat')!;
+    const outgoing = trace.find((span) => span.kind === SpanKind.CLIENT && span.attributes['server.port'] === Number(new URL(upstream.baseUrl).port));
+    expect(outgoing?.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.response.status_code': 200 });
+    expect(outgoing?.parentSpanContext?.spanId).toBe(idOf(call));
+  });
+
   it('no span attribute holds a user id, an email address or a token', async () => {
     const user = await signIn();
     await (await query('contacts.list', {}, user.accessToken)).text();
@@ -242,6 +265,7 @@ describe('jobs and outgoing requests', () => {
     expect(text).not.toContain(user.userId);
     expect(text).not.toContain(user.email);
     expect(text).not.toContain(user.accessToken);
+    expect(text).not.toContain(TEST_AI_API_KEY);
     expect(text).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,}/);
   });
 });
