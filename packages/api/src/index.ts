@@ -36,3 +36,4 @@ export { DATA_CLASSES, type DataClass } from './features/privacy/data-classes.ts
 export { PERMISSIONS, ROLES, permissionsOf, type Permission, type Role } from './features/auth/permissions.ts';
 export { verifyWebhook, WebhookVerificationError, type VerifiedWebhook } from './features/webhooks/verify.ts';
 export { receiveWebhook, type IncomingWebhook, type ReceiveOutcome } from './features/webhooks/receive.ts';
+export { startTracing, tracingEnabled, type TracingHandle } from './lib/tracing/index.ts';

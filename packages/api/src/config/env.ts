@@ -170,6 +170,12 @@ export const envSchema = z.object({
   AI_DAILY_TOKEN_BUDGET: int(1, 100_000_000).default(50_000),
   AI_DEFAULT_MAX_TOKENS: int(1, 4000).default(1000),
 
+  /** OpenTelemetry tracing (ADR 110): on when the collector's OTLP/HTTP base URL is set; `/v1/traces` is appended. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('bastion'),
+  OTEL_TRACES_SAMPLER: z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+
   /** Signs the audit log's pruning checkpoints and keys its pseudonyms (ADR 081). */
   AUDIT_CHECKPOINT_KEY: key256.optional(),
   ACCOUNT_DELETION_GRACE_S: int(0, 365 * 86_400).default(7 * 86_400),
