@@ -2,11 +2,13 @@
 //   db-outage        PostgreSQL stops under load and comes back
 //   pool-exhaustion  a burst far beyond the pool
 //   jwt-rotation     add, promote and retire a JWT signing key
+//   encryption-rotation  a new ENCRYPTION_KEYS key, `pnpm keys:rotate` under load, the old key retired
 //   redis-outage     Redis (rate limits, invalidation) stops under load and comes back
 //   worker-kill      SIGKILL the worker mid-email and mid-webhook: retried, once in effect
 //   cluster          three instances behind HAProxy: one budget, invalidation, SIGTERM/SIGKILL
 import { clusterDrill } from './drills/cluster.ts';
 import { dbOutage } from './drills/db-outage.ts';
+import { encryptionRotation } from './drills/encryption-rotation.ts';
 import { DrillFailed } from './drills/harness.ts';
 import { jwtRotation } from './drills/jwt-rotation.ts';
 import { redisOutage } from './drills/redis-outage.ts';
@@ -17,6 +19,7 @@ const DRILLS: Record<string, () => Promise<void>> = {
   'db-outage': dbOutage,
   'pool-exhaustion': poolExhaustion,
   'jwt-rotation': jwtRotation,
+  'encryption-rotation': encryptionRotation,
   'redis-outage': redisOutage,
   'worker-kill': workerKill,
   cluster: clusterDrill,

@@ -4,12 +4,13 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
-import { downloadDataExport, toTRPCError, type AppDeps } from '@bastion/api';
+import { downloadDataExport, toTRPCError, tracingEnabled, type AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
 import { accessLog } from './access-log.ts';
 import { apiDocsRoutes } from './api-docs.ts';
 import { allowedOrigins, csrfGuard, hostGuard } from './guards.ts';
 import { healthRoutes, readinessCheck } from './health.ts';
+import { httpTracing } from './http-tracing.ts';
 import { metricsHandler, type Metrics } from './metrics.ts';
 import { requestId, requestIdOf } from './request-id.ts';
 import { restHandler } from './rest-handler.ts';
@@ -34,6 +35,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
   app.set('trust proxy', config.http.trustProxy);
 
   app.use(requestId);
+  if (tracingEnabled()) app.use(httpTracing());
   app.use((_req, res, next) => {
     metrics.inFlight.inc();
     res.once('close', () => metrics.inFlight.dec());
@@ -78,7 +80,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
       credentials: true,
       methods: ['GET', 'POST'],
       allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'trpc-accept'],
-      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit', 'ratelimit-policy'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit', 'ratelimit-policy', 'traceparent'],
       maxAge: 600,
     }),
     trpcMetrics(metrics),

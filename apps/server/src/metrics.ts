@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import client from 'prom-client';
-import { passwordHashingStats, type AppConfig } from '@bastion/api';
+import { passwordComputations, passwordHashingStats, type AppConfig } from '@bastion/api';
 import { postgresErrorOf, type PoolMonitor, type Sql } from '@bastion/db';
 import { requestIdOf } from './request-id.ts';
 
@@ -63,6 +63,18 @@ export function createMetrics(options: {
       const { running, waiting } = passwordHashingStats();
       this.set({ state: 'running' }, running);
       this.set({ state: 'waiting' }, waiting);
+    },
+  });
+  new client.Counter({
+    name: 'bastion_password_computations_total',
+    help: 'argon2 computations finished, by operation (hash, verify)',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+    collect() {
+      const done = passwordComputations();
+      this.reset();
+      this.inc({ operation: 'hash' }, done.hash);
+      this.inc({ operation: 'verify' }, done.verify);
     },
   });
   let lastSample: { total: number; active: number } | undefined;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino, { type DestinationStream } from 'pino';
 import { Counter, Registry } from 'prom-client';
-import { ApiKeyStore, createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, securityEventsCounter, SessionCache, startJobRunner, type AppConfig, type AppDeps } from '@bastion/api';
+import { ApiKeyStore, createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, securityEventsCounter, SessionCache, startJobRunner, startTracing, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -25,6 +25,8 @@ export interface RunningServer {
 }
 
 export async function startServer({ config, logDestination }: StartOptions): Promise<RunningServer> {
+  // Before the logger and the pools: they look once, at creation, whether to carry trace ids.
+  const tracing = config.tracing.endpoint ? await startTracing(config.tracing) : undefined;
   // Asynchronous stdout: a busy server's log lines are coalesced into few writes instead of one
   // blocking write each; pino flushes what is left when the process exits.
   const logger = createLogger({ level: config.log.level, destination: logDestination ?? pino.destination({ dest: 1, sync: false }) });
@@ -156,6 +158,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
       metrics.stop();
       await closePool();
       await stopEmbedded?.();
+      await tracing?.flush();
       logger.info('shutdown complete');
     })());
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import client from 'prom-client';
-import { createLogger, startJobRunner, type AppConfig } from '@bastion/api';
+import { createLogger, startJobRunner, startTracing, type AppConfig } from '@bastion/api';
 import { createDb } from '@bastion/db';
 import { metricsAuthorization } from './metrics.ts';
 import { exitOnSignal, loadConfigOrExit } from './process.ts';
@@ -16,6 +16,7 @@ async function main() {
     console.error('DATABASE_URL: required by the worker process (it does not start an embedded database)');
     process.exit(1);
   }
+  const tracing = config.tracing.endpoint ? await startTracing(config.tracing) : undefined;
   const logger = createLogger({ level: config.log.level });
   const { db, close } = createDb({ ...config.db, url });
   const registry = new client.Registry();
@@ -27,6 +28,7 @@ async function main() {
     await jobs.stop(config.http.shutdownTimeoutMs);
     await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
     await close();
+    await tracing?.shutdown();
     logger.info('worker stopped');
   });
 }

@@ -9,7 +9,7 @@ export type { ErrorShape, ErrorData } from './errors/error-formatter.ts';
 export { SessionCache } from './features/auth/session-cache.ts';
 export { cookieNames } from './features/auth/token-cookies.ts';
 export { runInRequestScope, currentRequestId } from './request-scope.ts';
-export { hashPassword, passwordHashingStats } from './features/auth/password.ts';
+export { hashPassword, passwordComputations, passwordHashingStats } from './features/auth/password.ts';
 export { createPostgresBus, type InvalidationBus } from './lib/invalidation-bus.ts';
 export { createAssistantDeps, type AssistantDeps } from './features/assistant/assistant-deps.ts';
 export { createRedisBus } from './lib/redis-bus.ts';
@@ -17,7 +17,8 @@ export { listenForRevokedSessions } from './features/auth/session-revocation.ts'
 export { startJobRunner } from './jobs.ts';
 export type { JobQueue } from './lib/job-queue.ts';
 export { PreferencesStore } from './features/preferences/service.ts';
-export { resealTwoFactorSecrets } from './features/auth/reseal-secrets.ts';
+export { keyIdsInUse, rotateSealedColumns, sealedKeyUsage, type ColumnRotation, type KeyUsage, type RotationProgress } from './features/keys/key-rotation.ts';
+export { SEALED_COLUMNS } from './features/keys/sealed-columns.ts';
 export { securityEventsCounter } from './features/security/events.ts';
 export { ApiKeyStore } from './features/api-keys/verifier.ts';
 export { SCOPES, SCOPE_NAMES, type Scope } from './features/api-keys/scopes.ts';
@@ -33,6 +34,6 @@ export { runRetention, type RetentionReport } from './features/retention/retenti
 export { eraseDueAccounts } from './features/privacy/erasure.ts';
 export { DATA_CLASSES, type DataClass } from './features/privacy/data-classes.ts';
 export { PERMISSIONS, ROLES, permissionsOf, type Permission, type Role } from './features/auth/permissions.ts';
-export { resealWebhookSecrets } from './features/webhooks/reseal-secrets.ts';
 export { verifyWebhook, WebhookVerificationError, type VerifiedWebhook } from './features/webhooks/verify.ts';
 export { receiveWebhook, type IncomingWebhook, type ReceiveOutcome } from './features/webhooks/receive.ts';
+export { startTracing, tracingEnabled, type TracingHandle } from './lib/tracing/index.ts';

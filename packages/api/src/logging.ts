@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { postgresErrorOf } from '@bastion/db';
+import { traceLogFields, tracingEnabled } from './lib/tracing/index.ts';
 
 const CENSORED = '[redacted]';
 
@@ -85,6 +86,8 @@ export function createLogger(options: { level: string; destination?: Destination
   return pino(
     {
       level: options.level,
+      // The active trace on every line, while tracing is on (it starts before any logger).
+      ...(tracingEnabled() ? { mixin: traceLogFields } : {}),
       base: { service: 'bastion' },
       timestamp: pino.stdTimeFunctions.isoTime,
       // Runs before any serializer, on every line of this logger and its children. Measured on a

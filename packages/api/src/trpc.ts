@@ -3,6 +3,7 @@ import type { Context } from './context.ts';
 import { formatError } from './errors/error-formatter.ts';
 import { toTRPCError } from './errors/to-trpc-error.ts';
 import { currentRequestId } from './request-scope.ts';
+import { setSpanUser, traceProcedure, tracingEnabled } from './lib/tracing/index.ts';
 import { authenticate, requireScopes, requireVerifiedEmail, type AuthState } from './features/auth/guards.ts';
 import { isPermission, requirePermission, type Permission } from './features/auth/permissions.ts';
 import type { RateLimitPolicyName } from './config/rate-limit-policies.ts';
@@ -43,13 +44,20 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
-/** Every procedure's errors leave through toTRPCError, so no database detail reaches a client. */
-const sanitizeErrors = t.middleware(async ({ next }) => {
-  const result = await next();
+/**
+ * Every procedure's errors leave through toTRPCError, so no database detail reaches a client. With
+ * tracing on (ADR 110) the call runs in its own span, whose outcome is the mapped error's code.
+ */
+const sanitizeErrors = t.middleware(({ next, path, type, ctx }) =>
+  tracingEnabled() ? traceProcedure({ path, type, requestId: ctx.request.requestId }, () => sanitized(next())) : sanitized(next()),
+);
+
+async function sanitized<R extends { ok: true } | { ok: false; error: unknown }>(call: Promise<R>): Promise<R> {
+  const result = await call;
   if (result.ok) return result;
   const error = toTRPCError(result.error);
   return error === result.error ? result : { ...result, error };
-});
+}
 
 const base = t.procedure.use(sanitizeErrors);
 
@@ -92,6 +100,7 @@ const authenticated = base.use(async ({ ctx, meta, next }) => {
   let auth;
   try {
     auth = await authenticateOnce(ctx);
+    if (tracingEnabled()) setSpanUser(auth.userId);
     await requireScopes(ctx, auth, meta?.scopes);
   } catch (error) {
     await enforceRateLimits(ctx, [{ policy: 'global', key: clientKey(ctx.request.ip) }]);

@@ -6,3 +6,4 @@ export { escapeLike, containsPattern } from './like.ts';
 export { preparedOnce } from './prepared.ts';
 export { runMigrations, latestMigrationMillis, migrationsAtHead, MIGRATIONS_FOLDER } from './migrate.ts';
 export * as schema from './schema/index.ts';
+export { traceStatements } from './tracing.ts';

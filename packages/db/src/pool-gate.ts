@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { inSpan, startStatementSpan, startTransactionSpan, statementText, statementTracer, tracedQuery } from './tracing.ts';
 
 /** Thrown when no connection frees up within the acquire timeout: the pool is saturated. */
 export class PoolTimeoutError extends Error {
@@ -119,8 +120,14 @@ export function gateSql(sql: postgres.Sql, gate: PoolGate, onSettled: (event: Op
     gate.statements++;
     const execute = query.then.bind(query);
     let settled: Promise<unknown> | undefined;
-    const then = (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) =>
-      (settled ??= timed('query', () => new Promise((resolve, reject) => void execute(resolve, reject)))).then(onFulfilled, onRejected);
+    // With tracing off (no tracer) this costs one check: no span, nothing more allocated.
+    const then = (onFulfilled?: (value: unknown) => unknown, onRejected?: (reason: unknown) => unknown) => {
+      if (!settled) {
+        const tracer = statementTracer();
+        settled = tracer ? inSpan(startStatementSpan(tracer, statementText(query as never)), () => run(timed, execute)) : run(timed, execute);
+      }
+      return settled.then(onFulfilled, onRejected);
+    };
     // postgres.js's own catch/finally would execute the query at once, past the gate.
     Object.defineProperties(query, {
       then: { value: then },
@@ -134,13 +141,14 @@ export function gateSql(sql: postgres.Sql, gate: PoolGate, onSettled: (event: Op
     new Proxy(inner, {
       apply: (target, thisArg, args) => {
         gate.statements++;
-        return Reflect.apply(target, thisArg, args);
+        const result = Reflect.apply(target, thisArg, args) as unknown;
+        return isPendingQuery(result) && Array.isArray(args[0]) && 'raw' in (args[0] as object) ? tracedQuery(result) : result;
       },
       get: (target, property, receiver) => {
         if (property === 'unsafe') {
           return (...args: Parameters<postgres.Sql['unsafe']>) => {
             gate.statements++;
-            return target.unsafe(...args);
+            return tracedQuery(target.unsafe(...args) as PendingQuery);
           };
         }
         return Reflect.get(target, property, receiver);
@@ -161,12 +169,21 @@ export function gateSql(sql: postgres.Sql, gate: PoolGate, onSettled: (event: Op
           const options = args[0] as string | undefined;
           gate.statements += 2; // BEGIN and COMMIT/ROLLBACK
           const wrapped = (tx: postgres.TransactionSql) => fn(counting(tx));
-          return timed('transaction', () => (options ? target.begin(options, wrapped) : target.begin(wrapped)));
+          const begin = () => (options ? target.begin(options, wrapped) : target.begin(wrapped));
+          const tracer = statementTracer();
+          return tracer ? inSpan(startTransactionSpan(tracer), () => timed('transaction', begin)) : timed('transaction', begin);
         };
       }
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+type Timed = <T>(kind: OperationSettled['kind'], operation: () => Promise<T>) => Promise<T>;
+
+/** A gated query's execution once the gate admits it. */
+function run(timed: Timed, execute: (resolve: (value: unknown) => void, reject: (reason: unknown) => void) => unknown): Promise<unknown> {
+  return timed('query', () => new Promise((resolve, reject) => void execute(resolve, reject)));
 }
 
 function finallyHandlers(onFinally?: () => void): [(value: unknown) => unknown, (reason: unknown) => unknown] {

@@ -14,6 +14,7 @@ const TARGETS_PER_SCENARIO: Record<string, string[]> = {
   S5: ['refused (postgres)', 'refused (memory)', 'S1 production'],
   S6: ['production', 'raw floor'],
   S7: ['batch of 10', '10 separate calls'],
+  S8: ['tracing on', 'tracing off'],
 };
 
 describe('pnpm bench:load (smoke)', () => {

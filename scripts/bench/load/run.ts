@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { runLoad, type LoadRequest } from './load.ts';
 import { freePort, startComparator, startProductionServer, type Service } from './processes.ts';
 import { ratioAtMost, ratioTo, summarize, type Comparison, type Measure, type ScenarioResult, type TargetSummary } from './stats.ts';
 
-export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7'] as const;
+export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export interface LoadBenchOptions {
@@ -176,6 +177,22 @@ async function startMailSink(): Promise<{ url: string; close(): Promise<void> }>
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `smtp://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** A local OTLP/HTTP collector stand-in for S8: accepts trace exports and counts them. */
+async function startTraceSink(): Promise<{ url: string; exports: () => number; close(): Promise<void> }> {
+  let exports = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') exports++;
+      // An empty ExportTraceServiceResponse is zero bytes of protobuf.
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${port}`, exports: () => exports, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** The whole benchmark; the caller prints the report. */
@@ -528,6 +545,41 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
         ]);
         scenarios.push({ id: 'S7', title: 'contacts.get: one batched request of 10 vs 10 separate calls (ratio in contacts/s)', connections, targets, comparisons: [rpsRatio(targets, 'batch of 10', '10 separate calls')] });
       }
+    }
+
+    // ---- S8: the same server with tracing on (every span exported to a local sink) vs off
+    if (only.has('S8')) {
+      const sink = await startTraceSink();
+      cleanups.push(() => sink.close());
+      const tracedPort = await freePort();
+      const traced = await startProductionServer({
+        name: 'traced',
+        env: serverEnv({ APP_ORIGIN: `http://127.0.0.1:${tracedPort}`, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }),
+        logFile: path.join(workDir, 'server-traced.log'),
+        port: tracedPort,
+        nodeArgs,
+      });
+      cleanups.push(() => traced.stop());
+      const answer = await fetchJson(`${traced.url}${listPath}`, { headers: reader.auth });
+      check('S8', 'the traced server lists the same contacts', answer.status === 200 && JSON.stringify(answer.body) === JSON.stringify((await fetchJson(`${server.url}${listPath}`, { headers: reader.auth })).body));
+      for (const connections of options.connections) {
+        const targets = await rounds('S8', connections, [
+          { name: 'tracing on', role: 'subject', service: traced, requests: [ping, list] },
+          { name: 'tracing off', role: 'comparator', service: server, requests: [ping, list] },
+        ]);
+        const cpu = (name: string) => find(targets, name).median.cpuMicrosPerRequest;
+        scenarios.push({
+          id: 'S8',
+          title: 'health.ping + contacts.list: tracing on (OTLP to a local sink, every span sampled) vs off',
+          connections,
+          note: 'off is the production server of every other scenario: no SDK loaded, no span made',
+          targets,
+          comparisons: [rpsRatio(targets, 'tracing on', 'tracing off'), ratioTo('tracing on / off CPU µs/req', cpu('tracing on') / Math.max(cpu('tracing off'), 1e-9))],
+        });
+      }
+      // The batch processor exports every 5 s: stopping the server flushes what it still holds.
+      await traced.stop();
+      check('S8', 'the traced server exported spans to the sink', sink.exports() > 0, `${sink.exports()} exports`);
     }
 
     // ---- targets

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,6 +102,19 @@ describe('config', () => {
     expect(problemsOf({ ...production, TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY: true is refused in production/)]);
     expect(loadConfig({ ...production, TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
     expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.0/8' }).http.trustProxy).toEqual(['10.0.0.0/8']);
+  });
+
+  it('generates a development encryption key into the data directory once, keeping the old shared key readable; tests use the shared one', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'bastion-dev-keys-'));
+    const env = { NODE_ENV: 'development', PG_DATA_DIR: path.join(dataDir, 'pg') };
+    const first = loadConfig(env).encryption.keys;
+    expect(first.map((key) => key.kid)).toEqual(['local', 'dev']);
+    expect(first[0]!.secret).toHaveLength(32);
+    const file = path.join(dataDir, 'encryption-keys');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(loadConfig(env).encryption.keys[0]!.secret.equals(first[0]!.secret)).toBe(true);
+    expect(loadConfig({ ...env, ENCRYPTION_KEYS: `k1:${STRONG}` }).encryption.keys.map((key) => key.kid)).toEqual(['k1']);
+    expect(loadConfig({ NODE_ENV: 'test', PG_DATA_DIR: path.join(dataDir, 'pg') }).encryption.keys.map((key) => key.kid)).toEqual(['dev']);
   });
 
   it('gives the development mailbox a key: DEV_MAILBOX_KEY, else random per process; none in tests and production', () => {

@@ -114,7 +114,7 @@ export const envSchema = z.object({
   MIGRATE_ON_START: bool.default(true).describe("apply migrations at start under an advisory lock (`false`: run `pnpm db:migrate` first)"),
 
   JWT_SECRETS: keyRing.optional().describe("`kid:base64key,…`, each ≥ 256 bits: the first signs access tokens, all verify (rotation); development: a built-in key"),
-  ENCRYPTION_KEYS: keyRing.optional().describe("`kid:base64key,…`: AES-256-GCM key ring for secrets at rest (TOTP, webhook secrets); the first seals, all open; also peppers API key hashes (removing a kid invalidates the keys hashed under it, ADR 060); development: a built-in key"),
+  ENCRYPTION_KEYS: keyRing.optional().describe("`kid:base64key,…`: AES-256-GCM key ring for secrets at rest (TOTP, webhook secrets, connected accounts); the first seals, all open (`pnpm keys:rotate` reseals under the first); also peppers API key hashes (removing a kid invalidates the keys hashed under it, ADR 060); development: a built-in key"),
   JWT_ISSUER: z.string().min(1).default('bastion').describe("the `iss` claim issued and required"),
   JWT_AUDIENCE: z.string().min(1).default('bastion-api').describe("the `aud` claim issued and required"),
   ACCESS_TOKEN_TTL_S: int(60, 3600).default(900).describe("access token lifetime"),
@@ -171,6 +171,11 @@ export const envSchema = z.object({
   AI_DAILY_TOKEN_BUDGET: int(1, 100_000_000).default(50_000).describe("tokens per user and UTC day, reserved before each call"),
   AI_DEFAULT_MAX_TOKENS: int(1, 4000).default(1000).describe("completion cap when a request sets no `maxTokens`"),
 
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional().describe("OpenTelemetry tracing on: the collector's OTLP/HTTP base URL, e.g. `http://otel-collector:4318` (`/v1/traces` is appended); unset: off, the SDK is not loaded (ADR 110)"),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default('bastion').describe("`service.name` of the spans"),
+  OTEL_TRACES_SAMPLER: z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).default('parentbased_always_on').describe("the sampler: `always_on`, `always_off`, `traceidratio`, `parentbased_always_on`, `parentbased_always_off` or `parentbased_traceidratio`"),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1).describe("the traceidratio samplers' ratio, 0–1"),
+
   AUDIT_CHECKPOINT_KEY: key256.optional().describe("base64, ≥ 256 bits: signs the audit log's pruning checkpoints and keys the pseudonyms erasure writes (ADR 081); do not rotate casually; development: a built-in key"),
   ACCOUNT_DELETION_GRACE_S: int(0, 365 * 86_400).default(7 * 86_400).describe("how long after `account.delete` the account is erased; signing in and cancelling work meanwhile (7 days)"),
   RETENTION: retentionOverrides.default([]).describe("`<class>=<n><s|m|h|d>` or `<class>=off`, comma-separated: overrides the retention table (`config/retention-policies.ts`)"),
@@ -194,6 +199,7 @@ export const ENV_SECTIONS: readonly (readonly [title: string, firstVariable: Env
   ['HTTP and operations', 'BODY_LIMIT_BYTES'],
   ['rate limits', 'RATE_LIMIT_STORE'],
   ['AI assistant', 'AI_PROVIDER'],
+  ['tracing', 'OTEL_EXPORTER_OTLP_ENDPOINT'],
   ['audit and privacy', 'AUDIT_CHECKPOINT_KEY'],
 ];
 export const REQUIRED_IN_PRODUCTION: readonly EnvVariable[] = ['APP_ORIGIN', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'ENCRYPTION_KEYS', 'SMTP_URL', 'METRICS_TOKEN', 'AUDIT_CHECKPOINT_KEY'];

@@ -1,4 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { developmentEncryptionKeys } from './dev-keys.ts';
 import { resolveRateLimitPolicies, type RateLimitPolicies } from './rate-limit-policies.ts';
 import { resolveRetentionPolicies, type RetentionPolicies } from './retention-policies.ts';
 import { DEV_AUDIT_CHECKPOINT_KEY, DEV_ENCRYPTION_KEYS, DEV_JWT_SECRETS, DEV_REFRESH_TOKEN_SECRET, envSchema, parseEnv } from './env.ts';
@@ -14,6 +16,17 @@ export const LOCAL_MODEL = 'local/echo-1';
 export interface JwtKey {
   kid: string;
   secret: Buffer;
+}
+
+export interface TracingConfig {
+  /** The collector's OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  endpoint: string | undefined;
+  serviceName: string;
+  sampler: 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+  /** The ratio of the `traceidratio` samplers, 0–1. */
+  samplerArg: number;
+  /** Keys the user pseudonym on procedure spans (derived from AUDIT_CHECKPOINT_KEY). */
+  userIdKey: Buffer;
 }
 
 export interface AppConfig {
@@ -132,6 +145,8 @@ export interface AppConfig {
   preferencesCache: { ttlMs: number; maxEntries: number };
   /** The audit log (ADR 080/081): the checkpoint key also keys the pseudonyms erasure writes. */
   audit: { checkpointKey: Buffer };
+  /** OpenTelemetry tracing (ADR 110); `endpoint` unset: off, and nothing of the SDK is loaded. */
+  tracing: TracingConfig;
   compliance: {
     /** account.delete: how long the account can still be restored before the erasure job runs. */
     deletionGraceSeconds: number;
@@ -211,7 +226,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       defaultMaxTokens: env.AI_DEFAULT_MAX_TOKENS,
     },
     redis: { url: env.REDIS_URL },
-    encryption: { keys: env.ENCRYPTION_KEYS ?? envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(DEV_ENCRYPTION_KEYS) },
+    encryption: {
+      keys:
+        env.ENCRYPTION_KEYS ??
+        envSchema.shape.ENCRYPTION_KEYS.unwrap().parse(env.NODE_ENV === 'development' ? developmentEncryptionKeys(path.dirname(env.PG_DATA_DIR), DEV_ENCRYPTION_KEYS) : DEV_ENCRYPTION_KEYS),
+    },
     mail: {
       smtpUrl: env.SMTP_URL,
       from: env.MAIL_FROM,
@@ -229,6 +248,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     preferencesCache: { ttlMs: env.PREFERENCES_CACHE_TTL_MS, maxEntries: env.PREFERENCES_CACHE_MAX },
     audit: { checkpointKey: Buffer.from(env.AUDIT_CHECKPOINT_KEY ?? DEV_AUDIT_CHECKPOINT_KEY, 'base64') },
+    tracing: {
+      endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+      sampler: env.OTEL_TRACES_SAMPLER,
+      samplerArg: env.OTEL_TRACES_SAMPLER_ARG,
+      // Spans name users by a keyed hash: stable across instances, not reversible from a user id list.
+      userIdKey: createHmac('sha256', Buffer.from(env.AUDIT_CHECKPOINT_KEY ?? DEV_AUDIT_CHECKPOINT_KEY, 'base64')).update('bastion:trace-user-id').digest(),
+    },
     compliance: { deletionGraceSeconds: env.ACCOUNT_DELETION_GRACE_S, retention: resolveRetentionPolicies([{ dataClass: 'webhook_deliveries', seconds: env.WEBHOOK_DELIVERY_RETENTION_DAYS * 86_400 }, ...env.RETENTION]) },
   };
 }

@@ -14,6 +14,7 @@ export const DEFAULT_RETENTION_POLICIES = {
   expired_sessions: { seconds: 30 * DAY, what: 'Sessions 30 days after they expired or were revoked (with their refresh tokens)' },
   mail_outbox: { seconds: 7 * DAY, what: 'The development mail outbox: 7 days' },
   assistant_conversations: { seconds: null, what: 'Assistant conversations not updated for this long (kept by default)' },
+  assistant_requests: { seconds: DAY, what: 'Assistant request ids with their stored replies (what makes a retried call idempotent): 24 hours' },
   data_exports: { seconds: DAY, what: 'Data-export requests and archives: 24 hours' },
   completed_jobs: { seconds: 7 * DAY, what: 'Finished background jobs (their data may hold addresses): 7 days' },
   auth_throttle: { seconds: DAY, what: 'Sign-in throttle windows past their window and lock: 1 day' },

@@ -3,6 +3,7 @@ import { fromDrizzle, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Transaction } from '@bastion/db';
+import { tracingEnabled } from './tracing/index.ts';
 
 /** pg-boss keeps its tables in this schema of the application's database. */
 export const JOB_SCHEMA = 'pgboss';
@@ -77,6 +78,9 @@ export async function startJobs(options: {
     useListenNotify: true,
     superviseIntervalSeconds: supervise,
     monitorIntervalSeconds: supervise,
+    // pg-boss's own spans (send, process) with the sender's trace context stored on the job, so a
+    // job's work continues the request's trace (ADR 110); off, it creates no spans at all.
+    openTelemetry: tracingEnabled() ? { enabled: true, propagateContext: true } : { enabled: false },
   });
   // pg-boss reports background failures as events; without a listener they would crash the process.
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'));

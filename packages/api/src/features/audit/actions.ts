@@ -30,7 +30,7 @@ export const AUDIT_ACTIONS = [
   'webhook_endpoint.revoked',
   'webhook_endpoint.rotated',
   'webhook_endpoint.disabled',
-  // Key management runs (keys:reseal and the like).
+  // Key management runs (keys:rotate and the like).
   'keys.resealed',
 ] as const;
 

@@ -8,7 +8,7 @@ type Db = Context['db'] | Transaction;
 type Keys = readonly EncryptionKey[];
 
 /** Associated data: a sealed secret only opens for the user it was sealed for. */
-const secretContext = (userId: string) => `totp:${userId}`;
+export const secretContext = (userId: string) => `totp:${userId}`;
 
 export const sealSecret = (keys: Keys, userId: string, secret: string) => encrypt(keys, secret, secretContext(userId));
 export const openSecret = (keys: Keys, userId: string, sealed: string) => decrypt(keys, sealed, secretContext(userId));

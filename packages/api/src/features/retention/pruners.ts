@@ -46,6 +46,11 @@ export const PRUNERS: Record<RetentionDataClass, Pruner> = {
     const c = schema.assistantConversations;
     return (await db.delete(c).where(lt(c.updatedAt, olderThan(seconds))).returning({ id: c.id })).length;
   },
+  assistant_requests: async ({ db }, seconds) => {
+    const r = schema.assistantRequests;
+    // A retry comes within seconds or minutes; past the age, the id only holds a copy of a reply.
+    return (await db.delete(r).where(lt(r.createdAt, olderThan(seconds))).returning({ requestId: r.requestId })).length;
+  },
   data_exports: async ({ db }, seconds) => {
     const d = schema.dataExports;
     return (await db.delete(d).where(and(lt(d.requestedAt, olderThan(seconds)), or(isNull(d.expiresAt), lt(d.expiresAt, sql`now()`)))).returning({ id: d.id })).length;

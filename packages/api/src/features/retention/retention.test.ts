@@ -47,6 +47,10 @@ describe('retention', () => {
       insert into assistant_conversations (owner_id, title, model) values (${user.id}, 'old', 'm'), (${user.id}, 'new', 'm') returning id`;
     await age('assistant_conversations', 'updated_at', oldChat!.id, '31 days');
 
+    const [oldRequest, newRequest] = await sql<{ id: string }[]>`
+      insert into assistant_requests (owner_id, request_id, input_hash) values (${user.id}, gen_random_uuid(), 'h'), (${user.id}, gen_random_uuid(), 'h') returning request_id as id`;
+    await sql`update assistant_requests set created_at = now() - interval '25 hours' where request_id = ${oldRequest!.id}`;
+
     const [oldExport, openExport] = await sql<{ id: string }[]>`
       insert into data_exports (user_id, status, expires_at) values (${user.id}, 'downloaded', now() - interval '1 hour'), (${user.id}, 'ready', now() + interval '1 hour') returning id`;
     await age('data_exports', 'requested_at', oldExport!.id, '25 hours');
@@ -56,7 +60,7 @@ describe('retention', () => {
       ('retention:stale', 3, now() - interval '25 hours', null), ('retention:fresh', 3, now() - interval '23 hours', null)`;
 
     const first = await run();
-    expect(first.removed).toMatchObject({ mail_outbox: 1, assistant_conversations: 1, data_exports: 1, auth_throttle: 1, expired_sessions: 2 });
+    expect(first.removed).toMatchObject({ mail_outbox: 1, assistant_conversations: 1, assistant_requests: 1, data_exports: 1, auth_throttle: 1, expired_sessions: 2 });
     expect(first.removed.security_events).toBeGreaterThanOrEqual(1);
     expect(first.kept).toEqual([]);
 
@@ -65,6 +69,7 @@ describe('retention', () => {
     expect(await ids('mail_outbox', `id in ('${oldMail!.id}', '${newMail!.id}')`)).toEqual([newMail!.id]);
     expect(await ids('assistant_conversations', `owner_id = '${user.id}'`)).toEqual([newChat!.id]);
     expect(await ids('data_exports', `user_id = '${user.id}'`)).toEqual([openExport!.id]);
+    expect((await sql<{ id: string }[]>`select request_id::text as id from assistant_requests where owner_id = ${user.id}`).map((r) => r.id)).toEqual([newRequest!.id]);
     expect((await sql<{ key: string }[]>`select key from auth_throttle where key like 'retention:%'`).map((r) => r.key)).toEqual(['retention:fresh']);
 
     const second = await run();

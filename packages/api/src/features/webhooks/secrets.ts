@@ -5,13 +5,13 @@ import { decrypt, encrypt, type EncryptionKey } from '../../lib/crypto/key-ring.
  * to its endpoint and slot, so a sealed secret copied to another row, or from `previous` to
  * `current`, does not decrypt.
  */
-const context = (endpointId: string, slot: 'current' | 'previous') => `webhook-secret:${slot}:${endpointId}`;
+export const endpointSecretContext = (endpointId: string, slot: 'current' | 'previous') => `webhook-secret:${slot}:${endpointId}`;
 
 export const sealEndpointSecret = (keys: readonly EncryptionKey[], endpointId: string, secret: string, slot: 'current' | 'previous' = 'current') =>
-  encrypt(keys, secret, context(endpointId, slot));
+  encrypt(keys, secret, endpointSecretContext(endpointId, slot));
 
 export const unsealEndpointSecret = (keys: readonly EncryptionKey[], endpointId: string, sealed: string, slot: 'current' | 'previous' = 'current') =>
-  decrypt(keys, sealed, context(endpointId, slot));
+  decrypt(keys, sealed, endpointSecretContext(endpointId, slot));
 
 /** How long a rotated-out secret keeps signing beside the new one. */
 export const ROTATION_OVERLAP_SECONDS = 24 * 3600;
