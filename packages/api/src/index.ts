@@ -36,3 +36,7 @@ export { PERMISSIONS, ROLES, permissionsOf, type Permission, type Role } from '.
 export { resealWebhookSecrets } from './features/webhooks/reseal-secrets.ts';
 export { verifyWebhook, WebhookVerificationError, type VerifiedWebhook } from './features/webhooks/verify.ts';
 export { receiveWebhook, type IncomingWebhook, type ReceiveOutcome } from './features/webhooks/receive.ts';
+export { resealConnectedAccountTokens } from './features/oidc/reseal-tokens.ts';
+export { handleOAuthCallback, type CallbackFailure } from './features/oidc/callback.ts';
+export { receiveProviderEvent, type EventsOutcome } from './features/oidc/events.ts';
+export { getProviderAccessToken, refreshAccount, scanForRefresh, type RefreshDeps, type RefreshOutcome } from './features/oidc/refresh.ts';
