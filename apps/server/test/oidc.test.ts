@@ -242,7 +242,7 @@ describe('linking and connected accounts', () => {
   async function linkedPasswordUser() {
     const user = await signUp(server);
     const identity = googleUser(uniqueEmail('linked'));
-    const result = await fullFlow(server, { provider: 'google', intent: 'link', redirectTo: '/settings/connected-accounts' }, { authorization: `Bearer ${user.accessToken}` });
+    const result = await fullFlow(server, { provider: 'google', intent: 'link', redirectTo: '/account/connected-accounts' }, { authorization: `Bearer ${user.accessToken}` });
     return { user, identity, result };
   }
 
@@ -252,7 +252,7 @@ describe('linking and connected accounts', () => {
     expect(started.authorizationUrl.searchParams.get('prompt')).toBe('consent');
 
     const { user, identity, result } = await linkedPasswordUser();
-    expect(result.location).toBe('/settings/connected-accounts');
+    expect(result.location).toBe('/account/connected-accounts');
     const list = await user.client.connectedAccounts.list.query();
     expect(list).toEqual([{ id: expect.any(String), provider: 'google', email: identity.email, scopes: expect.any(Array), status: 'active', expiresAt: expect.any(String), lastRefreshedAt: null }]);
     expect(JSON.stringify(list)).not.toMatch(/token/i);

@@ -113,7 +113,7 @@ async function needsReauth(deps: RefreshDeps, ctx: Parameters<typeof recordSecur
   await queueMail(deps.jobs, user.email, {
     template: 'connected_account_needs_reauth',
     provider: PROVIDER_NAMES[account.provider],
-    reconnectLink: `${deps.config.http.appOrigin}/settings/connected-accounts`,
+    reconnectLink: `${deps.config.http.appOrigin}/account/connected-accounts`,
   });
 }
 
