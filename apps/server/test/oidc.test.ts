@@ -206,6 +206,11 @@ describe('ID token checks', () => {
     expect(await refused((p) => Object.assign(p, { iat: now - 7200, exp: now - 3600 }))).toBe('/sign-in?error=invalid_id_token');
   });
 
+  it('refuses an ID token without iat, or issued in the future', async () => {
+    expect(await refused((p) => void delete p.iat)).toBe('/sign-in?error=invalid_id_token');
+    expect(await refused((p) => void (p.iat = Math.floor(Date.now() / 1000) + 3600))).toBe('/sign-in?error=invalid_id_token');
+  });
+
   it('refuses an unsigned (alg: none) ID token', async () => {
     googleUser();
     const swap = (response: { body: Record<string, unknown> }) => {

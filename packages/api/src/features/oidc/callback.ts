@@ -32,6 +32,8 @@ export type CallbackFailure =
   | 'provider_already_linked'
   | 'server_error';
 
+const MAX_CLOCK_SKEW_SECONDS = 60;
+
 type Tokens = Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
 type Outcome = { ok: true; location: string } | { ok: false; reason: CallbackFailure; userId?: string | null };
 
@@ -101,7 +103,8 @@ async function callback(ctx: Context, providerParam: string, query: URLSearchPar
     return fail(exchange ? 'token_exchange_failed' : 'invalid_id_token', state.userId);
   }
   const claims = tokens.claims();
-  if (!claims?.sub) return fail('invalid_id_token', state.userId);
+  // openid-client requires `iat`; one from the future (beyond a minute of clock skew) is refused too.
+  if (!claims?.sub || claims.iat > Math.floor(Date.now() / 1000) + MAX_CLOCK_SKEW_SECONDS) return fail('invalid_id_token', state.userId);
   return settle(ctx, provider, state, tokens, {
     subject: claims.sub,
     email: typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : null,
