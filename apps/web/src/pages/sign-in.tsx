@@ -89,7 +89,7 @@ export function SignInPage() {
           <FormAlert error={{ message: providerError }} />
         </div>
       )}
-      <ContinueWithProviders />
+      <ContinueWithProviders redirectTo="/account" />
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5">
         {notice && !errors.form && <Notice>{notice}</Notice>}
         {errors.form && <FormAlert error={errors.form} />}

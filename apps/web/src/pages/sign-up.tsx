@@ -67,7 +67,7 @@ export function SignUpPage() {
           </>
         }
       />
-      <ContinueWithProviders />
+      <ContinueWithProviders redirectTo="/account" />
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5">
         {errors.form && <FormAlert error={errors.form} />}
         <TextField label="Name (optional)" name="name" autoComplete="name" maxLength={100} error={errors.fields.name} />
