@@ -163,6 +163,13 @@ describe('the refresh job', () => {
     // The provider's text never reached the security log.
     const failed = await events(user.id, 'provider_token_refresh_failed');
     expect(JSON.stringify(failed)).not.toContain('upstream-secret-body');
+
+    // "Reconnect": linking again brings a new refresh token and makes the account active.
+    tokenProxy.invalidGrant = false;
+    mock.identity = { ...mock.identity, sub: account.sub };
+    expect((await fullFlow(server, { provider: 'google', intent: 'link' }, { authorization: `Bearer ${user.accessToken}` })).location).toBe('/');
+    expect(await accountRow(account.id)).toMatchObject({ status: 'active', refreshFailures: 0, lastRefreshError: null });
+    expect(await getProviderAccessToken(refreshDeps(), user.id, 'google')).toEqual(expect.any(String));
   });
 
   it('repeated failures end in needs_reauth too', async () => {

@@ -132,9 +132,12 @@ async function settle(ctx: Context, provider: ProviderId, state: ConsumedState, 
 
   if (known) {
     if (state.intent === 'link' && known.userId !== state.userId) return fail('already_linked', state.userId);
+    // Only a new refresh token (a link or reconnect asks for one) makes a needs_reauth or revoked
+    // account active again; a plain sign-in just brings a fresh access token.
+    const renewed = tokens.refresh_token ? { status: 'active' as const, refreshFailures: 0, lastRefreshError: null } : {};
     await ctx.db
       .update(a)
-      .set({ ...sealedTokenColumns(keys, known, tokens), email: identity.email, status: 'active', refreshFailures: 0, lastRefreshError: null })
+      .set({ ...sealedTokenColumns(keys, known, tokens), email: identity.email, ...renewed })
       .where(eq(a.id, known.id));
     if (state.intent === 'link') {
       await recordSecurityEvent(ctx, 'connected_account_linked', known.userId, { provider, accountId: known.id, reconnected: true });
