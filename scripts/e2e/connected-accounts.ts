@@ -9,8 +9,9 @@ const CLIENT_ID = 'bastion-e2e-client';
 /**
  * Sign in with Google against oauth2-mock-server on loopback (a development server: production
  * refuses an http issuer): "Continue with Google" on sign-up creates the account, the account page
- * links to Connected accounts, the only sign-in method cannot be disconnected, and a refused
- * provider sign-in shows its reason on the sign-in page. axe and 360 px on the new page.
+ * links to Connected accounts, the only sign-in method cannot be disconnected until a password is
+ * set, and afterwards Google does not sign in by email alone (the sign-in page says why). axe and
+ * 360 px on the new page.
  */
 export async function walkConnectedAccounts({ browser, startDevServer }: { browser: Browser; startDevServer: StartDevServer }) {
   const issuer = new OAuth2Server();
@@ -66,20 +67,37 @@ export async function walkConnectedAccounts({ browser, startDevServer }: { brows
       await page.getByRole('list', { name: 'Connected accounts' }).getByText(email).waitFor();
     });
 
-    await step('connected accounts: a refused provider sign-in explains itself on the sign-in page', async () => {
-      await context.clearCookies();
-      await page.goto(`${baseUrl()}/sign-in?error=account_exists`);
-      await page.getByRole('alert').filter({ hasText: 'Sign in with your password' }).waitFor();
-      await page.goto(`${baseUrl()}/sign-in?error=<b>made-up</b>`);
-      await page.getByRole('alert').filter({ hasText: 'Sign-in with Google did not work' }).waitFor();
-      assert((await page.getByText('made-up').count()) === 0, 'the page echoed the error parameter');
-    });
-
     await step('connected accounts: signing in again with Google reaches the same account', async () => {
+      await context.clearCookies();
       await page.goto(`${baseUrl()}/sign-in`);
       await page.getByRole('button', { name: 'Continue with Google' }).click();
       await page.waitForURL(`${baseUrl()}/account`);
       await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
+    });
+
+    await step('connected accounts: a Google-only account sets a password, then may disconnect Google', async () => {
+      await page.getByRole('link', { name: 'Change password' }).click();
+      await page.getByRole('heading', { name: 'Set a password' }).waitFor();
+      await page.getByLabel('New password').fill(`Google horse ${randomBytes(6).toString('hex')} battery`);
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByRole('status').filter({ hasText: 'Password set' }).waitFor();
+      await page.goto(`${baseUrl()}/account/connected-accounts`);
+      await page.getByRole('button', { name: /^Disconnect Google/ }).click();
+      const dialog = page.getByRole('dialog', { name: 'Disconnect Google?' });
+      await dialog.getByRole('button', { name: 'Disconnect', exact: true }).click();
+      await page.getByText('No account is connected yet.').waitFor();
+      await page.getByRole('button', { name: 'Link Google' }).waitFor();
+    });
+
+    await step('connected accounts: Google no longer signs in by email alone; the sign-in page says why', async () => {
+      await context.clearCookies();
+      await page.goto(`${baseUrl()}/sign-in`);
+      await page.getByRole('button', { name: 'Continue with Google' }).click();
+      await page.waitForURL(`${baseUrl()}/sign-in?error=account_exists`);
+      await page.getByRole('alert').filter({ hasText: 'Sign in with your password' }).waitFor();
+      await page.goto(`${baseUrl()}/sign-in?error=<b>made-up</b>`);
+      await page.getByRole('alert').filter({ hasText: 'Sign-in with Google did not work' }).waitFor();
+      assert((await page.getByText('made-up').count()) === 0, 'the page echoed the error parameter');
     });
   } finally {
     await context.close();

@@ -321,8 +321,10 @@ describe('linking and connected accounts', () => {
     expect(await refusalOf(client.connectedAccounts.disconnect.mutate({ id: sole!.id }))).toMatchObject({ code: 'FORBIDDEN', reason: 'last_sign_in_method' });
 
     // With a password set (recently signed in), it may go.
+    expect(await client.auth.passwordStatus.query()).toEqual({ hasPassword: false });
     expect(await client.auth.setPassword.mutate({ newPassword: STRONG_PASSWORD })).toEqual({ success: true });
     expect(await refusalOf(client.auth.setPassword.mutate({ newPassword: STRONG_PASSWORD }))).toMatchObject({ reason: 'password_already_set' });
+    expect(await client.auth.passwordStatus.query()).toEqual({ hasPassword: true });
     expect(await client.connectedAccounts.disconnect.mutate({ id: sole!.id })).toEqual({ success: true });
     const me = await client.auth.me.query();
     tokensOf(await server.client().auth.login.mutate({ email: me.user.email, password: STRONG_PASSWORD, tokenDelivery: 'body' }));

@@ -95,6 +95,7 @@ describe('every procedure', () => {
         'auth.providers',
         'auth.oauth.start',
         'auth.setPassword',
+        'auth.passwordStatus',
         'connectedAccounts.list',
         'connectedAccounts.disconnect',
       ]),

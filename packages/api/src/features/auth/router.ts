@@ -44,7 +44,7 @@ import { clearTokenCookies } from './token-cookies.ts';
 import { toUserDto, userColumns, userOutput } from './user.dto.ts';
 import { PERMISSIONS, permissionsOf } from './permissions.ts';
 import { providersOutput, startInput, startOutput } from '../oidc/oauth.schema.ts';
-import { setPasswordHandler, setPasswordInput, setPasswordOutput } from '../oidc/set-password.handler.ts';
+import { passwordStatusHandler, passwordStatusOutput, setPasswordHandler, setPasswordInput, setPasswordOutput } from '../oidc/set-password.handler.ts';
 import { providersHandler, startHandler } from '../oidc/start.handler.ts';
 
 export const authRouter = router({
@@ -86,6 +86,7 @@ export const authRouter = router({
     // Public: `intent: 'link'` authenticates the caller itself (the session it binds to the request).
     start: publicProcedure.meta({ rateLimit: 'auth.oauth' }).input(startInput).output(startOutput).mutation(startHandler),
   }),
+  passwordStatus: authedProcedure.meta({ rateLimit: 'auth.session' }).input(noInput).output(passwordStatusOutput).query(passwordStatusHandler),
   setPassword: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(setPasswordInput).output(setPasswordOutput).mutation(setPasswordHandler),
   changePassword: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(changePasswordInput).output(changePasswordOutput).mutation(changePasswordHandler),
 

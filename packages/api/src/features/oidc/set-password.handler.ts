@@ -13,6 +13,18 @@ export const RECENT_AUTH_SECONDS = 10 * 60;
 
 export const setPasswordInput = z.object({ newPassword: newPasswordSchema });
 export const setPasswordOutput = z.object({ success: z.literal(true) });
+export const passwordStatusOutput = z.object({ hasPassword: z.boolean() });
+
+/** Whether the account has a password: the web app offers "set" or "change" accordingly. */
+export async function passwordStatusHandler({ ctx }: { ctx: Context & { auth: AuthState } }): Promise<z.infer<typeof passwordStatusOutput>> {
+  const [user] = await ctx.db
+    .select({ hasPassword: sql<boolean>`${schema.users.passwordHash} is not null` })
+    .from(schema.users)
+    .where(eq(schema.users.id, ctx.auth.userId))
+    .limit(1);
+  if (!user) throw new AppError('UNAUTHORIZED', 'unauthenticated', 'Sign in to continue.');
+  return { hasPassword: user.hasPassword };
+}
 
 /**
  * A first password for an account created through a provider. Only within minutes of a sign-in:
