@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '@bastion/db';
 import { decrypt } from '../../../packages/api/src/lib/crypto/key-ring.ts';
@@ -108,14 +109,23 @@ describe('sign-in and sign-up', () => {
     expect(await accountsOf(me.user.id)).toHaveLength(1);
   });
 
-  it('still asks for the second factor when it is on', async () => {
+  it('still asks for the second factor when it is on, and finishes like a password sign-in', async () => {
     googleUser();
     const first = await fullFlow(server);
-    const user = (await server.client({ accessToken: first.cookies.get('bastion_at')! }).auth.me.query()).user;
-    await server.deps.db.insert(schema.userTwoFactor).values({ userId: user.id, secretEncrypted: 'x', enabledAt: new Date() });
+    const client = server.client({ accessToken: first.cookies.get('bastion_at')! });
+    // 2FA needs a password to turn on: a Google-only account sets one first.
+    await client.auth.setPassword.mutate({ newPassword: STRONG_PASSWORD });
+    const setup = await client.auth.twoFactor.setup.mutate({ password: STRONG_PASSWORD });
+    const totp = new TOTP({ secret: Secret.fromBase32(setup.secret), algorithm: 'SHA1', digits: 6, period: 30 });
+    while (Date.now() % 30_000 > 27_000) await new Promise((resolve) => setTimeout(resolve, 250));
+    await client.auth.twoFactor.enable.mutate({ password: STRONG_PASSWORD, code: totp.generate({ timestamp: Date.now() - 30_000 }) });
+
     const second = await fullFlow(server);
-    expect(second.location).toMatch(/^\/sign-in#challenge=[0-9a-f-]{36}$/);
+    const challengeId = /^\/sign-in#challenge=([0-9a-f-]{36})$/.exec(second.location)?.[1];
+    expect(challengeId).toBeDefined();
     expect(second.cookies.get('bastion_at')).toBeUndefined();
+    const signedIn = tokensOf(await server.client().auth.login2fa.mutate({ challengeId: challengeId!, code: totp.generate(), tokenDelivery: 'body' }));
+    expect(signedIn.user.email).toBe((await client.auth.me.query()).user.email);
   });
 
   it('never links by email: an existing address is told to sign in with its password', async () => {
