@@ -13,10 +13,34 @@ const RISC = 'https://schemas.openid.net/secevent/risc/event-type/';
 const HANDLED = ['tokens-revoked', 'sessions-revoked', 'account-disabled', 'account-purged'] as const;
 
 const jwksByUri = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+const riscByIssuer = new Map<string, Promise<{ issuer: string; jwks_uri: string } | null>>();
+
+/**
+ * The RISC transmitter's own configuration when it publishes one (Google does, at
+ * `/.well-known/risc-configuration`, with its own issuer string and keys); otherwise the OpenID
+ * configuration's issuer and JWKS.
+ */
+async function riscConfiguration(settings: ProviderSettings): Promise<{ issuer: string; jwks_uri: string } | null> {
+  let found = riscByIssuer.get(settings.issuer);
+  if (!found) {
+    found = fetch(new URL('.well-known/risc-configuration', settings.issuer.endsWith('/') ? settings.issuer : `${settings.issuer}/`), { signal: AbortSignal.timeout(10_000) })
+      .then(async (response) => {
+        if (!response.ok) return null;
+        const body = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+        return typeof body.issuer === 'string' && typeof body.jwks_uri === 'string' ? { issuer: body.issuer, jwks_uri: body.jwks_uri } : null;
+      })
+      .catch(() => {
+        riscByIssuer.delete(settings.issuer);
+        return null;
+      });
+    riscByIssuer.set(settings.issuer, found);
+  }
+  return found;
+}
 
 async function issuerKeys(settings: ProviderSettings) {
-  const metadata = (await providerClient(settings)).serverMetadata();
-  // Google publishes its RISC keys under its own configuration; the issuer's JWKS is the fallback.
+  const risc = await riscConfiguration(settings);
+  const metadata = risc ?? (await providerClient(settings)).serverMetadata();
   const uri = metadata.jwks_uri;
   if (!uri) throw new Error('issuer has no jwks_uri');
   let jwks = jwksByUri.get(uri);
