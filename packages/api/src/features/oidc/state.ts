@@ -11,7 +11,7 @@ import type { ProviderId } from './provider.ts';
 export const STATE_TTL_SECONDS = 10 * 60;
 
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
-const verifierContext = (stateId: string) => `oauth_states:code_verifier:${stateId}`;
+export const verifierContext = (stateId: string) => `oauth_states:code_verifier:${stateId}`;
 
 export function stateCookieName(config: AppConfig['auth']): string {
   return `${config.secureCookies ? '__Host-' : ''}bastion_oauth`;

@@ -7,7 +7,7 @@ export type TokenColumn = 'access_token' | 'refresh_token';
  * Associated data of a sealed provider token: table, column, user and account. A ciphertext moved
  * to another row, another user or the other column does not decrypt.
  */
-const tokenContext = (column: TokenColumn, userId: string, accountId: string) => `connected_accounts:${column}:${userId}:${accountId}`;
+export const tokenContext = (column: TokenColumn, userId: string, accountId: string) => `connected_accounts:${column}:${userId}:${accountId}`;
 
 export interface AccountRef {
   id: string;
