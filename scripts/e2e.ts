@@ -15,6 +15,7 @@ import { walkApiKeys } from './e2e/api-keys.ts';
 import { walkAssistant } from './e2e/assistant.ts';
 import { walkContacts } from './e2e/contacts.ts';
 import { walkWebhooks } from './e2e/webhooks.ts';
+import { walkConnectedAccounts } from './e2e/connected-accounts.ts';
 import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
 import { walkAccountSecurity } from './e2e/account-security.ts';
 import { walkCompliance } from './e2e/compliance.ts';
@@ -299,6 +300,8 @@ async function main(): Promise<number> {
       resume();
       await walkCompliance(browser, server.baseUrl, server.databaseUrl());
       await walkWebhooks({ browser, startDevServer });
+      resume();
+      await walkConnectedAccounts({ browser, startDevServer });
       resume();
       await step('no console errors, page errors (CSP violations included) or unexpected API rejections', async () => {
         const errors = [...browserErrors, ...api.errors()];

@@ -4,7 +4,7 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
-import { downloadDataExport, toTRPCError, tracingEnabled, type AppDeps } from '@bastion/api';
+import { downloadDataExport, handleOAuthCallback, receiveProviderEvent, toTRPCError, tracingEnabled, type AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
 import { accessLog } from './access-log.ts';
 import { apiDocsRoutes } from './api-docs.ts';
@@ -118,6 +118,28 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
       });
   });
 
+  // Sign-in with an OpenID Connect provider: the provider's redirect back (a top-level GET from its
+  // site, so no CORS or CSRF origin check applies; the state and its Lax cookie are the guard), and
+  // its pushed security events (signed tokens, verified against the issuer's keys).
+  const requestInfo = (req: express.Request) => ({ requestId: requestIdOf(req), ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, authorization: null });
+  app.get('/auth/oauth/:provider/callback', (req, res, next) => {
+    const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+    handleOAuthCallback(deps, requestInfo(req), cookieJar(req, res), String(req.params.provider), query)
+      .then(({ location }) => {
+        res.setHeader('cache-control', 'no-store');
+        res.redirect(302, location);
+      })
+      .catch(next);
+  });
+  app.post('/auth/oauth/:provider/events', express.text({ type: () => true, limit: '64kb' }), (req, res, next) => {
+    receiveProviderEvent(deps, requestInfo(req), String(req.params.provider), typeof req.body === 'string' ? req.body : '')
+      .then((outcome) => {
+        if (outcome.status === 202) res.status(202).end();
+        else res.status(outcome.status).json({ error: { message: 'The security event was not accepted.', data: { reason: outcome.reason, httpStatus: outcome.status, requestId: requestIdOf(req) } } });
+      })
+      .catch(next);
+  });
+
   if (webDistDir && existsSync(path.join(webDistDir, 'index.html'))) {
     // Only the web app's files are compressed here: API responses are small and per-request
     // compression cost more CPU than the rest of a cheap call; a proxy in front compresses them if
@@ -125,7 +147,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     app.use(compression());
     app.use(express.static(webDistDir, { index: false, maxAge: '1h', immutable: false }));
     // The SPA's client-side routes; unknown API-ish paths still 404.
-    app.get(/^\/(?!trpc|api|metrics|healthz|readyz|account\/export\/).*/, (req, res, next) => {
+    app.get(/^\/(?!trpc|api|metrics|healthz|readyz|account\/export\/|auth\/oauth\/).*/, (req, res, next) => {
       if (!req.accepts('html')) return next();
       // Development-only pages (the mailbox) do not exist in production.
       if (config.isProduction && req.path.startsWith('/dev/')) return next();

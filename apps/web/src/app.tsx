@@ -10,6 +10,7 @@ import { AccountPage } from './pages/account.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
 import { AssistantPage } from './pages/assistant.tsx';
 import { ChangePasswordPage } from './pages/change-password.tsx';
+import { ConnectedAccountsPage } from './pages/connected-accounts.tsx';
 import { DevMailboxPage } from './pages/dev-mailbox.tsx';
 import { ForgotPasswordPage } from './pages/forgot-password.tsx';
 import { ResetPasswordPage } from './pages/reset-password.tsx';
@@ -36,6 +37,7 @@ const PAGES: Record<string, ComponentType> = {
   '/account/two-factor': TwoFactorPage,
   '/account/security-log': SecurityLogPage,
   '/account/api-keys': ApiKeysPage,
+  '/account/connected-accounts': ConnectedAccountsPage,
   '/verify-email': VerifyEmailPage,
   '/forgot-password': ForgotPasswordPage,
   '/reset-password': ResetPasswordPage,

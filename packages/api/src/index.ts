@@ -37,3 +37,6 @@ export { PERMISSIONS, ROLES, permissionsOf, type Permission, type Role } from '.
 export { verifyWebhook, WebhookVerificationError, type VerifiedWebhook } from './features/webhooks/verify.ts';
 export { receiveWebhook, type IncomingWebhook, type ReceiveOutcome } from './features/webhooks/receive.ts';
 export { startTracing, tracingEnabled, type TracingHandle } from './lib/tracing/index.ts';
+export { handleOAuthCallback, type CallbackFailure } from './features/oidc/callback.ts';
+export { receiveProviderEvent, type EventsOutcome } from './features/oidc/events.ts';
+export { getProviderAccessToken, refreshAccount, scanForRefresh, type RefreshDeps, type RefreshOutcome } from './features/oidc/refresh.ts';

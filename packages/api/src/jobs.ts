@@ -14,6 +14,7 @@ import { startDispatcher } from './features/webhooks/dispatcher.ts';
 import { webhookMetrics } from './features/webhooks/metrics.ts';
 import { pruneWebhooksQueue, pruneWebhooksWorker } from './features/webhooks/prune.job.ts';
 import { createWebhookSender } from './features/webhooks/sender.ts';
+import { providerRefreshQueue, providerRefreshScanQueue, providerRefreshWorkers } from './features/oidc/refresh.ts';
 import { startJobs, type JobQueue, type RunningJobs } from './lib/job-queue.ts';
 
 /** Connections of the webhook workers' own pool, per process. */
@@ -28,6 +29,8 @@ const queuesOf = (config: AppConfig) => [
   accountErasureQueue,
   deliverWebhookQueue,
   pruneWebhooksQueue,
+  providerRefreshScanQueue(config),
+  { ...providerRefreshQueue, retryDelay: config.jobs.retryDelaySeconds },
 ];
 
 /**
@@ -81,6 +84,7 @@ export async function startJobRunner(options: {
       accountErasureWorker(deps),
       deliverWebhookWorker({ db: webhookDb, config, logger: options.logger.child({ component: 'webhooks' }), metrics, jobs: lateQueue, sender }),
       pruneWebhooksWorker(webhookDb, config.webhooks.retentionDays),
+      ...providerRefreshWorkers({ db: options.db, config, logger: options.logger.child({ component: 'provider-refresh' }), metrics, jobs, retryDelaySeconds: config.jobs.retryDelaySeconds }),
     ],
     metrics,
   });

@@ -92,6 +92,12 @@ describe('every procedure', () => {
         'apiKeys.create',
         'apiKeys.list',
         'apiKeys.revoke',
+        'auth.providers',
+        'auth.oauth.start',
+        'auth.setPassword',
+        'auth.passwordStatus',
+        'connectedAccounts.list',
+        'connectedAccounts.disconnect',
       ]),
     );
   });
@@ -132,7 +138,7 @@ const KEY_SCOPES: Record<string, readonly string[]> = {
 };
 
 /** Groups a key must never reach: they manage the account's own credentials and other people. */
-const KEY_REFUSING_GROUPS = ['auth.', 'apiKeys.', 'admin.', 'dev.'];
+const KEY_REFUSING_GROUPS = ['auth.', 'apiKeys.', 'admin.', 'dev.', 'connectedAccounts.'];
 
 describe('API key scopes', () => {
   it.each(procedures)('%s accepts API keys only with declared, known scopes', (path, procedure) => {
@@ -169,5 +175,7 @@ describe('the policy table', () => {
     expect(DEFAULT_RATE_LIMIT_POLICIES['auth.resetPassword']).toMatchObject({ points: 5, windowSeconds: 3600 });
     expect(DEFAULT_RATE_LIMIT_POLICIES['assistant.expensive']).toMatchObject({ key: 'user', failClosed: true });
     expect(DEFAULT_RATE_LIMIT_POLICIES['apikey.default']).toMatchObject({ key: 'apiKey' });
+    // Starting a provider sign-in (and its callback) is an authentication step: per address, fail closed.
+    expect(DEFAULT_RATE_LIMIT_POLICIES['auth.oauth']).toMatchObject({ key: 'ip', failClosed: true });
   });
 });

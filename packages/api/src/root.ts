@@ -9,6 +9,7 @@ import { contactsRouter } from './features/contacts/router.ts';
 import { healthRouter } from './features/health/router.ts';
 import { preferencesRouter } from './features/preferences/router.ts';
 import { webhooksRouter } from './features/webhooks/router.ts';
+import { connectedAccountsRouter } from './features/oidc/router.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -17,6 +18,7 @@ export const appRouter = router({
   assistant: assistantRouter,
   admin: adminRouter,
   auth: authRouter,
+  connectedAccounts: connectedAccountsRouter,
   dev: devRouter,
   contacts: contactsRouter,
   health: healthRouter,

@@ -81,6 +81,7 @@ const SECURITY_LINKS = [
   ['/account/two-factor', 'Two-factor authentication'],
   ['/account/security-log', 'Security log'],
   ['/account/api-keys', 'API keys'],
+  ['/account/connected-accounts', 'Connected accounts'],
   ['/account/privacy', 'Privacy and your data'],
 ] as const;
 

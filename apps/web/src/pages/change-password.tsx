@@ -3,7 +3,9 @@ import { FormAlert, Notice } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { BackToAccount, SignedIn } from '../components/signed-in.tsx';
+import { LoadingStatus } from '../components/spinner.tsx';
 import { TextField } from '../components/text-field.tsx';
+import { SetPasswordForm } from './set-password.tsx';
 import { noErrors, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
 import { focusFirstInvalid } from '../lib/focus.ts';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
@@ -14,7 +16,15 @@ type Field = (typeof FIELDS)[number];
 
 export function ChangePasswordPage() {
   useDocumentTitle('Change password');
-  return <SignedIn>{() => <ChangePasswordForm />}</SignedIn>;
+  return <SignedIn>{() => <PasswordForm />}</SignedIn>;
+}
+
+/** Accounts created with Google have no password yet: they set one instead of changing it. */
+function PasswordForm() {
+  const status = trpc.auth.passwordStatus.useQuery();
+  if (status.isPending) return <LoadingStatus label="Loading…" />;
+  if (status.data?.hasPassword === false) return <SetPasswordForm />;
+  return <ChangePasswordForm />;
 }
 
 function ChangePasswordForm() {

@@ -31,6 +31,15 @@ const LABELS: Record<string, string> = {
   api_key_created: 'API key created',
   api_key_revoked: 'API key revoked',
   api_key_refused: 'API key refused',
+  oauth_failed: 'Sign-in with Google refused',
+  password_set: 'Password set',
+  connected_account_linked: 'Google account connected',
+  connected_account_disconnected: 'Google account disconnected',
+  connected_account_revoked: 'Google withdrew its access',
+  connected_account_needs_reauth: 'Google account needs reconnecting',
+  provider_token_refreshed: 'Google access renewed',
+  provider_token_refresh_failed: 'Google access could not be renewed',
+  provider_event_received: 'Security notice from Google',
 };
 
 export function SecurityLogPage() {

@@ -1,12 +1,14 @@
 import type { RouterOutputs } from '@bastion/api';
 import { useRef, useState, type FormEvent } from 'react';
 import { FormAlert, Notice } from '../components/alerts.tsx';
+import { ContinueWithProviders } from '../components/provider-buttons.tsx';
 import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { TextField } from '../components/text-field.tsx';
 import { noErrors, offersPasswordReset, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
 import { focusFirstInvalid } from '../lib/focus.ts';
-import { Link, navigate, Redirect, useNavigationState } from '../lib/router.tsx';
+import { Link, navigate, Redirect, useNavigationState, useSearchParams } from '../lib/router.tsx';
+import { challengeFromHash, oauthErrorMessage } from '../lib/oauth-errors.ts';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useSession } from '../session.ts';
 import { trpc } from '../trpc.ts';
@@ -24,7 +26,9 @@ export function SignInPage() {
   const utils = trpc.useUtils();
   const formRef = useRef<HTMLFormElement>(null);
   const [errors, setErrors] = useState<SubmitErrors<Field>>(noErrors);
-  const [challengeId, setChallengeId] = useState<string | null>(null);
+  // A provider sign-in lands here with its second factor due (#challenge=…) or with ?error=<reason>.
+  const [challengeId, setChallengeId] = useState<string | null>(() => challengeFromHash(window.location.hash));
+  const providerError = oauthErrorMessage(useSearchParams().get('error'));
   const signedIn = async ({ user }: SignedIn) => {
     // An `auth.me` still in flight from before sign-in would overwrite the user with its 401.
     await utils.auth.me.cancel();
@@ -46,7 +50,13 @@ export function SignInPage() {
   });
 
   if (session.status === 'signed-in') return <Redirect to="/account" />;
-  if (challengeId) return <TwoFactorStep challengeId={challengeId} onSignedIn={signedIn} onRestart={() => setChallengeId(null)} />;
+  if (challengeId) {
+    const restart = () => {
+      setChallengeId(null);
+      if (window.location.hash) navigate('/sign-in', { replace: true });
+    };
+    return <TwoFactorStep challengeId={challengeId} onSignedIn={signedIn} onRestart={restart} />;
+  }
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -74,6 +84,12 @@ export function SignInPage() {
           </>
         }
       />
+      {providerError && !errors.form && (
+        <div className="mb-5">
+          <FormAlert error={{ message: providerError }} />
+        </div>
+      )}
+      <ContinueWithProviders redirectTo="/account" />
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5">
         {notice && !errors.form && <Notice>{notice}</Notice>}
         {errors.form && <FormAlert error={errors.form} />}

@@ -1,5 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { FormAlert } from '../components/alerts.tsx';
+import { ContinueWithProviders } from '../components/provider-buttons.tsx';
 import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { TextField } from '../components/text-field.tsx';
@@ -66,6 +67,7 @@ export function SignUpPage() {
           </>
         }
       />
+      <ContinueWithProviders redirectTo="/account" />
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5">
         {errors.form && <FormAlert error={errors.form} />}
         <TextField label="Name (optional)" name="name" autoComplete="name" maxLength={100} error={errors.fields.name} />

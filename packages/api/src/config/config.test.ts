@@ -151,4 +151,13 @@ describe('config', () => {
     const openai = loadConfig({ AI_PROVIDER: 'openai', AI_BASE_URL: 'https://gateway.example/v1', AI_API_KEY_FILE: path.join(dir, 'key'), AI_MODELS: 'vendor/model-a, vendor/model-b' }).assistant;
     expect(openai).toMatchObject({ provider: 'openai', apiKey: 'sk-from-a-file-123', models: ['vendor/model-a', 'vendor/model-b'] });
   });
+
+  it('enables Google only with a client id and secret, https in production, on a cron-able refresh interval', () => {
+    expect(loadConfig({}).oidc).toEqual({ google: null, refreshIntervalSeconds: 21_600 });
+    expect(loadConfig({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 'secret' }).oidc.google).toEqual({ issuer: 'https://accounts.google.com', clientId: 'id', clientSecret: 'secret' });
+    expect(problemsOf({ GOOGLE_CLIENT_ID: 'id' })).toEqual([expect.stringMatching(/^GOOGLE_CLIENT_ID: set both/)]);
+    expect(problemsOf({ PROVIDER_REFRESH_INTERVAL_S: '700' })).toEqual([expect.stringMatching(/^PROVIDER_REFRESH_INTERVAL_S:/)]);
+    expect(loadConfig({ PROVIDER_REFRESH_INTERVAL_S: '900' }).oidc.refreshIntervalSeconds).toBe(900);
+    expect(problemsOf({ NODE_ENV: 'production', GOOGLE_ISSUER: 'http://127.0.0.1:9999' })).toContain('GOOGLE_ISSUER: must be https in production');
+  });
 });

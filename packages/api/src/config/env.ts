@@ -16,7 +16,7 @@ export const DEV_ENCRYPTION_KEYS = 'dev:ZGV2ZWxvcG1lbnQtb25seS1lbmNyeXB0aW9uLWtl
 export const DEV_AUDIT_CHECKPOINT_KEY = 'ZGV2ZWxvcG1lbnQtb25seS1hdWRpdC1jaGVja3BvaW50LWtleS1kby1ub3QtdXNl';
 
 /** Variables that may instead be read from the file named by `<NAME>_FILE`. */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL', 'ENCRYPTION_KEYS', 'REDIS_URL', 'AI_API_KEY', 'AUDIT_CHECKPOINT_KEY'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'METRICS_TOKEN', 'SMTP_URL', 'ENCRYPTION_KEYS', 'REDIS_URL', 'AI_API_KEY', 'AUDIT_CHECKPOINT_KEY', 'GOOGLE_CLIENT_SECRET'] as const;
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -179,6 +179,14 @@ export const envSchema = z.object({
   AUDIT_CHECKPOINT_KEY: key256.optional().describe("base64, ≥ 256 bits: signs the audit log's pruning checkpoints and keys the pseudonyms erasure writes (ADR 081); do not rotate casually; development: a built-in key"),
   ACCOUNT_DELETION_GRACE_S: int(0, 365 * 86_400).default(7 * 86_400).describe("how long after `account.delete` the account is erased; signing in and cancelling work meanwhile (7 days)"),
   RETENTION: retentionOverrides.default([]).describe("`<class>=<n><s|m|h|d>` or `<class>=off`, comma-separated: overrides the retention table (`config/retention-policies.ts`)"),
+
+  GOOGLE_ISSUER: z.url({ protocol: /^https?$/ }).default('https://accounts.google.com').describe("the OpenID Connect issuer, discovered at start (ADR 100); enabled only with `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET`"),
+  GOOGLE_CLIENT_ID: z.string().min(1).max(500).optional().describe("the OAuth client id of the Google sign-in (its redirect URI is `<APP_ORIGIN>/auth/oauth/google/callback`)"),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).max(500).optional().describe("the OAuth client secret of the Google sign-in"),
+  PROVIDER_REFRESH_INTERVAL_S: int(60, 86_400)
+    .refine((v) => v % 60 === 0 && (v < 3600 ? 3600 % v === 0 : v % 3600 === 0 && 86_400 % v === 0), 'must divide an hour into whole minutes or a day into whole hours (a cron schedule)')
+    .default(6 * 3600)
+    .describe("how often the connected-accounts job refreshes provider tokens expiring within 24 h (6 h); whole minutes dividing an hour, or whole hours dividing a day"),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -200,6 +208,7 @@ export const ENV_SECTIONS: readonly (readonly [title: string, firstVariable: Env
   ['rate limits', 'RATE_LIMIT_STORE'],
   ['AI assistant', 'AI_PROVIDER'],
   ['tracing', 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+  ['sign in with Google', 'GOOGLE_ISSUER'],
   ['audit and privacy', 'AUDIT_CHECKPOINT_KEY'],
 ];
 export const REQUIRED_IN_PRODUCTION: readonly EnvVariable[] = ['APP_ORIGIN', 'JWT_SECRETS', 'REFRESH_TOKEN_SECRET', 'ENCRYPTION_KEYS', 'SMTP_URL', 'METRICS_TOKEN', 'AUDIT_CHECKPOINT_KEY'];
@@ -264,6 +273,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   if (result.success && result.data.AI_PROVIDER === 'openai') {
     for (const name of ['AI_BASE_URL', 'AI_API_KEY', 'AI_MODELS'] as const) if (!result.data[name]) problems.push(`${name}: required with AI_PROVIDER=openai`);
+  }
+  if (result.success && Boolean(result.data.GOOGLE_CLIENT_ID) !== Boolean(result.data.GOOGLE_CLIENT_SECRET)) {
+    problems.push('GOOGLE_CLIENT_ID: set both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, or neither');
+  }
+  if (result.success && result.data.NODE_ENV === 'production' && new URL(result.data.GOOGLE_ISSUER).protocol !== 'https:') {
+    problems.push('GOOGLE_ISSUER: must be https in production');
   }
   if (result.success && result.data.RATE_LIMIT_STORE === 'redis' && !result.data.REDIS_URL) problems.push('RATE_LIMIT_STORE: redis needs REDIS_URL');
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);

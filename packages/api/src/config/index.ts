@@ -153,6 +153,12 @@ export interface AppConfig {
     /** Seconds each data class is kept (null: no age limit): the policy table with `RETENTION` applied. */
     retention: RetentionPolicies;
   };
+  /** OpenID Connect providers (only Google so far) and the schedule of their token refresh. */
+  oidc: {
+    /** Null: the provider is not configured, so it is not offered. */
+    google: { issuer: string; clientId: string; clientSecret: string } | null;
+    refreshIntervalSeconds: number;
+  };
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -257,5 +263,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       userIdKey: createHmac('sha256', Buffer.from(env.AUDIT_CHECKPOINT_KEY ?? DEV_AUDIT_CHECKPOINT_KEY, 'base64')).update('bastion:trace-user-id').digest(),
     },
     compliance: { deletionGraceSeconds: env.ACCOUNT_DELETION_GRACE_S, retention: resolveRetentionPolicies([{ dataClass: 'webhook_deliveries', seconds: env.WEBHOOK_DELIVERY_RETENTION_DAYS * 86_400 }, ...env.RETENTION]) },
+    oidc: {
+      google: env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET ? { issuer: env.GOOGLE_ISSUER, clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET } : null,
+      refreshIntervalSeconds: env.PROVIDER_REFRESH_INTERVAL_S,
+    },
   };
 }

@@ -54,6 +54,13 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   /** A stolen session must not become an unlimited password or code oracle. */
   'auth.changePassword': { points: 5, windowSeconds: 900, key: 'subject', failClosed: true, message: 'Too many attempts. Try again in 15 minutes.' },
   'auth.twoFactorManage': { points: 5, windowSeconds: 900, key: 'subject', failClosed: true, message: 'Too many attempts. Try again in 15 minutes.' },
+  /** Starting a provider sign-in and its callback (per address). */
+  'auth.oauth': { points: 20, windowSeconds: 60, key: 'ip', failClosed: true },
+  'auth.providers': { points: 60, windowSeconds: 60, key: 'ip', failClosed: false },
+  /** The provider's security-event pushes (RISC): signed, but a flood is still refused. */
+  'auth.providerEvents': { points: 300, windowSeconds: 60, key: 'ip', failClosed: false },
+  /** Listing and disconnecting one's connected accounts. */
+  'connectedAccounts.manage': { points: 60, windowSeconds: 60, key: 'user', failClosed: false },
   'auth.session': { points: 60, windowSeconds: 60, key: 'user', failClosed: false },
   'dev.mailbox': { points: 120, windowSeconds: 60, key: 'ip', failClosed: false },
   'health.ping': { points: 60, windowSeconds: 60, key: 'ip', failClosed: false },

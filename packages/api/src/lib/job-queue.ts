@@ -20,6 +20,8 @@ export interface SendJobOptions {
   group?: string;
   /** Insert the job inside this transaction: it exists exactly when the transaction commits. */
   tx?: Transaction;
+  /** With an `exclusive` queue: at most one job of this key queued or active; a second send is a no-op. */
+  singletonKey?: string;
 }
 
 export interface QueueDefinition {
@@ -39,6 +41,8 @@ export interface QueueDefinition {
   /** Jobs run at once in one process (default 1), and per group across all processes. */
   localConcurrency?: number;
   groupConcurrency?: number;
+  /** `exclusive`: one job per `singletonKey` queued or active at once (default `standard`). */
+  policy?: 'standard' | 'exclusive';
 }
 
 export interface JobWorker<T> {
@@ -95,6 +99,7 @@ export async function startJobs(options: {
       ...(queue.expireInSeconds ? { expireInSeconds: queue.expireInSeconds } : {}),
       ...(queue.heartbeatSeconds ? { heartbeatSeconds: queue.heartbeatSeconds } : {}),
       notify: true,
+      ...(queue.policy ? { policy: queue.policy } : {}),
     });
   }
   for (const worker of options.workers ?? []) {
@@ -129,10 +134,12 @@ export async function startJobs(options: {
         const id = await boss.send(queue, data, {
           ...(sendOptions.startAfter ? { startAfter: sendOptions.startAfter } : {}),
           ...(sendOptions.group ? { group: { id: sendOptions.group } } : {}),
+          ...(sendOptions.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
           // pg-boss's own drizzle adapter: the job row commits or rolls back with the caller's writes.
           ...(sendOptions.tx ? { db: fromDrizzle(sendOptions.tx, sql) } : {}),
         });
-        if (!id) throw new Error(`job not accepted by queue ${queue}`);
+        // A singleton's job already waiting or running is the one asked for.
+        if (!id && !sendOptions.singletonKey) throw new Error(`job not accepted by queue ${queue}`);
       },
     },
     stop: (timeoutMs) => boss.stop({ graceful: true, close: true, timeout: Math.max(timeoutMs, 1000) }),

@@ -13,3 +13,4 @@ export * from './api-keys.ts';
 export * from './audit.ts';
 export * from './data-exports.ts';
 export * from './webhooks.ts';
+export * from './connected-accounts.ts';

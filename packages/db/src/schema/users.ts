@@ -9,7 +9,8 @@ export const users = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     email: text('email').notNull(),
     name: text('name'),
-    passwordHash: text('password_hash').notNull(),
+    /** Null: the account signs in only through a connected provider (it may set a password later). */
+    passwordHash: text('password_hash'),
     role: userRole('role').notNull().default('user'),
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),

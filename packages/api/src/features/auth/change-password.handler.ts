@@ -31,6 +31,7 @@ export async function changePasswordHandler({
     .where(eq(users.id, ctx.auth.userId))
     .limit(1);
   if (!user) throw new AppError('UNAUTHORIZED', 'unauthenticated', 'Sign in to continue.');
+  if (user.passwordHash === null) throw new AppError('FORBIDDEN', 'no_password', 'This account has no password yet: set one instead.');
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
     throw fieldError('currentPassword', 'invalid_current_password', 'The current password is incorrect.');
   }

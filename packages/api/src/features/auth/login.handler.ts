@@ -47,7 +47,7 @@ export async function loginHandler({ ctx, input }: { ctx: Context; input: z.infe
     await recordSecurityEvent(ctx, 'login_failed', user.id, { reason: 'account_disabled' });
     throw new AppError('FORBIDDEN', 'account_disabled', 'This account is disabled. Contact support.');
   }
-  if (passwordNeedsRehash(user.passwordHash)) {
+  if (user.passwordHash && passwordNeedsRehash(user.passwordHash)) {
     await ctx.db
       .update(schema.users)
       .set({ passwordHash: await hashPassword(input.password) })

@@ -43,6 +43,9 @@ import { securityLogInput, securityLogOutput } from '../security/security-log.sc
 import { clearTokenCookies } from './token-cookies.ts';
 import { toUserDto, userColumns, userOutput } from './user.dto.ts';
 import { PERMISSIONS, permissionsOf } from './permissions.ts';
+import { providersOutput, startInput, startOutput } from '../oidc/oauth.schema.ts';
+import { passwordStatusHandler, passwordStatusOutput, setPasswordHandler, setPasswordInput, setPasswordOutput } from '../oidc/set-password.handler.ts';
+import { providersHandler, startHandler } from '../oidc/start.handler.ts';
 
 export const authRouter = router({
   register: publicProcedure.meta({ rateLimit: 'auth.register' }).input(registerInput).output(registerOutput).mutation(registerHandler),
@@ -78,6 +81,13 @@ export const authRouter = router({
 
   requestPasswordReset: publicProcedure.meta({ rateLimit: 'auth.requestPasswordReset' }).input(requestPasswordResetInput).output(successOutput).mutation(requestPasswordResetHandler),
   resetPassword: publicProcedure.meta({ rateLimit: 'auth.resetPassword' }).input(resetPasswordInput).output(successOutput).mutation(resetPasswordHandler),
+  providers: publicProcedure.meta({ rateLimit: 'auth.providers' }).input(noInput).output(providersOutput).query(providersHandler),
+  oauth: router({
+    // Public: `intent: 'link'` authenticates the caller itself (the session it binds to the request).
+    start: publicProcedure.meta({ rateLimit: 'auth.oauth' }).input(startInput).output(startOutput).mutation(startHandler),
+  }),
+  passwordStatus: authedProcedure.meta({ rateLimit: 'auth.session' }).input(noInput).output(passwordStatusOutput).query(passwordStatusHandler),
+  setPassword: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(setPasswordInput).output(setPasswordOutput).mutation(setPasswordHandler),
   changePassword: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(changePasswordInput).output(changePasswordOutput).mutation(changePasswordHandler),
 
   logoutAll: authedProcedure.meta({ rateLimit: 'auth.session' }).input(logoutAllInput).output(revokedCountOutput).mutation(logoutAllHandler),

@@ -8,6 +8,8 @@ import { decrypt, encrypt } from '../../lib/crypto/key-ring.ts';
 import { keyIdsInUse, rotateSealedColumns, sealedKeyUsage, type RotationProgress } from './key-rotation.ts';
 import { SEALED_COLUMNS } from './sealed-columns.ts';
 
+/** Sealed values seeded: 120 TOTP secrets, 120 access and 60 refresh tokens, 40 current and 20 previous webhook secrets. */
+const ROWS = 120 + 120 + 60 + 40 + 20;
 const OLD = { kid: 'old', secret: randomBytes(32) };
 const NEW = { kid: 'new', secret: randomBytes(32) };
 let handle: DbHandle;
@@ -23,18 +25,25 @@ afterAll(async () => {
 const expected = new Map<string, string>();
 const byColumn = (name: string) => SEALED_COLUMNS.find((c) => c.name === name)!;
 
-async function seal(column: string, id: string, keys: typeof OLD[]) {
+async function seal(column: string, id: string, keys: typeof OLD[], owner = '') {
   const plaintext = randomBytes(16).toString('hex');
   expected.set(`${column}|${id}`, plaintext);
-  return encrypt(keys, plaintext, byColumn(column).context(id));
+  return encrypt(keys, plaintext, byColumn(column).context(id, owner));
 }
 
 async function seed(users: number, endpoints: number) {
-  const ids: { users: string[]; endpoints: string[] } = { users: [], endpoints: [] };
+  const ids: { users: string[]; endpoints: string[]; accounts: { id: string; userId: string }[] } = { users: [], endpoints: [], accounts: [] };
   for (let i = 0; i < users; i++) {
     const [user] = await handle.sql<{ id: string }[]>`insert into users (email, password_hash) values (${`rot-${randomUUID()}@example.com`}, 'x') returning id`;
     await handle.sql`insert into user_two_factor (user_id, secret_encrypted) values (${user!.id}, ${await seal('user_two_factor.secret_encrypted', user!.id, [OLD])})`;
     ids.users.push(user!.id);
+    // A connected account per user, every other one with a refresh token.
+    const account = { id: randomUUID(), userId: user!.id };
+    const access = await seal('connected_accounts.access_token_sealed', account.id, [OLD], account.userId);
+    const refresh = i % 2 === 0 ? await seal('connected_accounts.refresh_token_sealed', account.id, [OLD], account.userId) : null;
+    await handle.sql`insert into connected_accounts (id, user_id, provider, subject, access_token_sealed, refresh_token_sealed)
+      values (${account.id}, ${account.userId}, 'google', ${`sub-${account.id}`}, ${access}, ${refresh})`;
+    ids.accounts.push(account);
   }
   const [owner] = await handle.sql<{ id: string }[]>`insert into users (email, password_hash) values (${`rot-${randomUUID()}@example.com`}, 'x') returning id`;
   for (let i = 0; i < endpoints; i++) {
@@ -55,11 +64,12 @@ async function expectAllReadable(keys: typeof OLD[]) {
   for (const column of SEALED_COLUMNS) {
     const [table, name] = column.name.split('.') as [string, string];
     const idName = column.id.name;
-    const rows = await handle.sql.unsafe<{ id: string; value: string }[]>(`select ${idName}::text as id, ${name} as value from ${table} where ${name} is not null`);
+    const owner = column.owner ? `${column.owner.name}::text` : `''`;
+    const rows = await handle.sql.unsafe<{ id: string; owner: string; value: string }[]>(`select ${idName}::text as id, ${owner} as owner, ${name} as value from ${table} where ${name} is not null`);
     for (const row of rows) {
       const want = expected.get(`${column.name}|${row.id}`);
       if (want === undefined) continue; // rows of other tests in this database
-      expect(decrypt(keys, row.value, column.context(row.id))).toBe(want);
+      expect(decrypt(keys, row.value, column.context(row.id, row.owner))).toBe(want);
       checked++;
     }
   }
@@ -89,6 +99,9 @@ describe('rotateSealedColumns', () => {
         await handle.sql`update user_two_factor set secret_encrypted = ${await seal('user_two_factor.secret_encrypted', user, [NEW, OLD])} where user_id = ${user}`;
         const endpoint = ids.endpoints[writes % ids.endpoints.length]!;
         await handle.sql`update webhook_endpoints set secret_sealed = ${await seal('webhook_endpoints.secret_sealed', endpoint, [NEW, OLD])} where id = ${endpoint}`;
+        // A provider token refreshed meanwhile: sealed anew under the first key.
+        const account = ids.accounts[writes % ids.accounts.length]!;
+        await handle.sql`update connected_accounts set access_token_sealed = ${await seal('connected_accounts.access_token_sealed', account.id, [NEW, OLD], account.userId)} where id = ${account.id}`;
         writes++;
       }
     })();
@@ -107,7 +120,7 @@ describe('rotateSealedColumns', () => {
 
     expect(keyIdsInUse(await sealedKeyUsage(handle.db))).toEqual(['new']);
     // The old key removed from the ring: everything still reads, nothing was lost.
-    expect(await expectAllReadable([NEW])).toBe(120 + 40 + 20);
+    expect(await expectAllReadable([NEW])).toBe(ROWS);
     const again = await rotateSealedColumns(handle.db, [NEW, OLD]);
     expect(again.every((r) => r.pending === 0 && r.resealed === 0)).toBe(true);
   });
@@ -127,7 +140,7 @@ describe('rotateSealedColumns', () => {
     expect(midway).toEqual(['new', 'third']);
     await rotateSealedColumns(handle.db, [THIRD, NEW, OLD], { batchSize: 10 });
     expect(keyIdsInUse(await sealedKeyUsage(handle.db))).toEqual(['third']);
-    expect(await expectAllReadable([THIRD])).toBe(120 + 40 + 20);
+    expect(await expectAllReadable([THIRD])).toBe(ROWS);
   });
 
   it('refuses a ring without the key a stored value names, and changes nothing', async () => {

@@ -48,14 +48,14 @@ export async function rotateSealedColumns(db: Database, keys: readonly Encryptio
     if (!property) throw new Error(`${sealed.name}: the column is not in its table`);
     let after: string | undefined;
     for (;;) {
-      const rows: { id: string; value: string }[] = await db
-        .select({ id: sql<string>`${sealed.id}::text`, value: sql<string>`${sealed.column}` })
+      const rows: { id: string; owner: string; value: string }[] = await db
+        .select({ id: sql<string>`${sealed.id}::text`, owner: sealed.owner ? sql<string>`${sealed.owner}::text` : sql<string>`''`, value: sql<string>`${sealed.column}` })
         .from(sealed.table)
         .where(after === undefined ? stale : and(stale, gt(sealed.id, after)))
         .orderBy(asc(sealed.id))
         .limit(batchSize);
       for (const row of rows) {
-        const context = sealed.context(row.id);
+        const context = sealed.context(row.id, row.owner);
         const resealed = encrypt(keys, decrypt(keys, row.value, context), context);
         const updated = await db
           .update(sealed.table)

@@ -1,6 +1,8 @@
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { schema } from '@bastion/db';
 import { secretContext } from '../auth/two-factor.service.ts';
+import { verifierContext } from '../oidc/state.ts';
+import { tokenContext } from '../oidc/tokens.ts';
 import { endpointSecretContext } from '../webhooks/secrets.ts';
 
 /**
@@ -16,8 +18,10 @@ export interface SealedColumn {
   /** A unique, ordered key for keyset batches. */
   id: AnyPgColumn;
   column: AnyPgColumn;
-  /** The associated data the value was sealed under, from the row's key. */
-  context: (id: string) => string;
+  /** A second column the context names (the owning user), when it names one. */
+  owner?: AnyPgColumn;
+  /** The associated data the value was sealed under, from the row's key (and owner). */
+  context: (id: string, owner: string) => string;
 }
 
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
@@ -41,5 +45,29 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     id: schema.webhookEndpoints.id,
     column: schema.webhookEndpoints.previousSecretSealed,
     context: (id) => endpointSecretContext(id, 'previous'),
+  },
+  {
+    name: 'connected_accounts.access_token_sealed',
+    table: schema.connectedAccounts,
+    id: schema.connectedAccounts.id,
+    column: schema.connectedAccounts.accessTokenSealed,
+    owner: schema.connectedAccounts.userId,
+    context: (id, userId) => tokenContext('access_token', userId, id),
+  },
+  {
+    name: 'connected_accounts.refresh_token_sealed',
+    table: schema.connectedAccounts,
+    id: schema.connectedAccounts.id,
+    column: schema.connectedAccounts.refreshTokenSealed,
+    owner: schema.connectedAccounts.userId,
+    context: (id, userId) => tokenContext('refresh_token', userId, id),
+  },
+  {
+    // Lives 10 minutes; rotated like the rest so a removed key never strands a sign-in under way.
+    name: 'oauth_states.code_verifier_sealed',
+    table: schema.oauthStates,
+    id: schema.oauthStates.id,
+    column: schema.oauthStates.codeVerifierSealed,
+    context: (id) => verifierContext(id),
   },
 ];

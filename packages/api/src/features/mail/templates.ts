@@ -16,6 +16,7 @@ export type MailTemplate =
   | { template: 'data_export_ready'; link: string }
   | { template: 'account_deletion_scheduled'; deletionAt: string; cancelLink: string }
   | { template: 'account_erased' }
+  | { template: 'connected_account_needs_reauth'; provider: string; reconnectLink: string }
   | AccountThrottledMail
   | WebhookDisabledMail;
 
@@ -31,6 +32,15 @@ const NOT_YOU = 'If this was not you, reset your password now and review your ac
 
 function contentOf(mail: MailTemplate): Content {
   switch (mail.template) {
+    case 'connected_account_needs_reauth':
+      return {
+        subject: `Reconnect your ${mail.provider} account`,
+        paragraphs: [
+          `Bastion can no longer reach your ${mail.provider} account: its access was withdrawn or has expired. Features that use it are paused until you reconnect it.`,
+        ],
+        action: { label: `Reconnect ${mail.provider}`, url: mail.reconnectLink },
+        footer: `If you no longer want Bastion to use ${mail.provider}, you can disconnect it in the same place.`,
+      };
     case 'verify_email':
       return {
         subject: 'Confirm your email address',

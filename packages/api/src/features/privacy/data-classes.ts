@@ -1,5 +1,8 @@
 import { and, asc, eq, or } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import { schema, type Database, type Transaction } from '@bastion/db';
+import type { AppConfig } from '../../config/index.ts';
+import { eraseConnectedAccounts } from '../oidc/connected-accounts.service.ts';
 
 /**
  * Everything the application keeps about a user, one entry per data class (ADR 084). Each entry
@@ -22,7 +25,7 @@ export interface DataClass {
   /** The user's rows of this class, owner-scoped in the SQL, explicit columns, no secrets. */
   export(db: Database | Transaction, userId: string): Promise<unknown>;
   /** Work beyond the cascade, run in the erasure's transaction before the user row is deleted. */
-  erase?(tx: Transaction, userId: string): Promise<void>;
+  erase?(tx: Transaction, userId: string, deps: { config: AppConfig; logger: Logger }): Promise<void>;
 }
 
 const {
@@ -41,6 +44,7 @@ const {
   apiKeys,
   webhookEndpoints,
   webhookDeliveries,
+  connectedAccounts,
 } = schema;
 
 export const DATA_CLASSES: readonly DataClass[] = [
@@ -187,5 +191,26 @@ export const DATA_CLASSES: readonly DataClass[] = [
         .where(eq(webhookDeliveries.ownerId, id))
         .orderBy(asc(webhookDeliveries.createdAt)),
   },
-  // Merge point: connected_accounts (OIDC).
+  {
+    // Never the sealed tokens: which provider account, its status and when it was refreshed.
+    name: 'connected_accounts',
+    export: (db, id) =>
+      db
+        .select({
+          id: connectedAccounts.id,
+          provider: connectedAccounts.provider,
+          subject: connectedAccounts.subject,
+          email: connectedAccounts.email,
+          scopes: connectedAccounts.scopes,
+          status: connectedAccounts.status,
+          expiresAt: connectedAccounts.expiresAt,
+          lastRefreshedAt: connectedAccounts.lastRefreshedAt,
+          createdAt: connectedAccounts.createdAt,
+        })
+        .from(connectedAccounts)
+        .where(eq(connectedAccounts.userId, id))
+        .orderBy(asc(connectedAccounts.createdAt)),
+    // The provider stops honouring the tokens too, not only this database.
+    erase: eraseConnectedAccounts,
+  },
 ];

@@ -38,7 +38,7 @@ export async function eraseAccount(deps: ErasureDeps, userId: string): Promise<b
       .limit(1);
     if (!user) return null;
     await keepAnAdmin(tx, userId);
-    for (const dataClass of DATA_CLASSES) await dataClass.erase?.(tx, userId);
+    for (const dataClass of DATA_CLASSES) await dataClass.erase?.(tx, userId, deps);
     const sessionIds = (await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId))).map((row) => row.id);
     const ips = (
       await tx

@@ -26,7 +26,16 @@ export type SecurityEventType =
   | 'recovery_codes_regenerated'
   | 'api_key_created'
   | 'api_key_revoked'
-  | 'api_key_refused';
+  | 'api_key_refused'
+  | 'oauth_failed'
+  | 'password_set'
+  | 'connected_account_linked'
+  | 'connected_account_disconnected'
+  | 'connected_account_revoked'
+  | 'connected_account_needs_reauth'
+  | 'provider_token_refreshed'
+  | 'provider_token_refresh_failed'
+  | 'provider_event_received';
 
 const counters = new WeakMap<Registry, Counter<'type'>>();
 
