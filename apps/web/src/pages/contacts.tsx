@@ -7,7 +7,6 @@ import { Dialog } from '../components/dialog.tsx';
 import { PageHeading } from '../components/layout.tsx';
 import { LoadingStatus } from '../components/spinner.tsx';
 import { navigate, Redirect, useSearchParams } from '../lib/router.tsx';
-import { useDebouncedValue } from '../lib/use-debounced-value.ts';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useSession } from '../session.ts';
 import { trpc } from '../trpc.ts';
@@ -42,23 +41,26 @@ function useContactsView() {
   return [view, setView] as const;
 }
 
-/** A text box whose (debounced) value is a URL parameter; back and forward refill the box. */
+/** A text box whose value becomes a URL parameter after a pause in typing; back and forward refill the box. */
 function useUrlText(value: string, commit: (text: string) => void) {
   const [text, setText] = useState(value);
-  const debounced = useDebouncedValue(text.trim(), SEARCH_DEBOUNCE_MS);
-  const committed = useRef(value);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const latestCommit = useRef(commit);
+  latestCommit.current = commit;
   useEffect(() => {
-    if (debounced === committed.current) return;
-    committed.current = debounced;
-    commit(debounced);
-    // `commit` is a new function every render: the debounced value alone decides.
-  }, [debounced]);
-  useEffect(() => {
-    if (value === committed.current) return;
-    committed.current = value;
-    setText(value);
+    // The URL changed (back, forward, a tag chip, "Clear filters"): it wins over pending typing.
+    clearTimeout(timer.current);
+    setText((current) => (current.trim() === value ? current : value));
   }, [value]);
-  return [text, setText] as const;
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const change = (next: string) => {
+    setText(next);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      if (next.trim() !== value) latestCommit.current(next.trim());
+    }, SEARCH_DEBOUNCE_MS);
+  };
+  return [text, change] as const;
 }
 
 function Contacts() {
@@ -86,15 +88,9 @@ function Contacts() {
   // A selection belongs to the list it was made in.
   useEffect(() => setSelected(new Set()), [filterKey]);
 
-  const showTag = (value: string) => {
-    setTag(value);
-    setView({ tag: value, contact: null });
-  };
-  const clearFilters = () => {
-    setSearch('');
-    setTag('');
-    setView({ search: '', tag: '' });
-  };
+  // The boxes follow the URL.
+  const showTag = (value: string) => setView({ tag: value, contact: null });
+  const clearFilters = () => setView({ search: '', tag: '' });
   const toggle = (id: string) =>
     setSelected((current) => {
       const next = new Set(current);
