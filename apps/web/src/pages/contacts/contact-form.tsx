@@ -89,7 +89,13 @@ export function ContactForm({ contact, onDone, closeGuard }: { contact?: Contact
       return focusFirstInvalid(formRef.current);
     }
     setErrors(noErrors);
-    if (contact) update.mutate({ id: contact.id, ...values });
+    // Only what changed: the contact's history then names the fields that really changed.
+    if (contact) {
+      const patch = Object.fromEntries(
+        Object.entries(values).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(contact[key as keyof typeof values])),
+      ) as Partial<typeof values>;
+      update.mutate({ id: contact.id, ...patch });
+    }
     else create.mutate(values);
   };
 
