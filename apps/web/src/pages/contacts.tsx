@@ -200,7 +200,7 @@ function Contacts() {
       <Dialog title="Import contacts from CSV" open={editing?.mode === 'import'} onClose={() => setEditing(null)}>
         {editing?.mode === 'import' && <ImportDialog onImported={onImported} />}
       </Dialog>
-      <Dialog title="Contact" open={view.contact !== null && editing === null} onClose={() => setView({ contact: null }, { replace: true })}>
+      <Dialog title={contacts.find((contact) => contact.id === view.contact)?.name ?? 'Contact'} open={view.contact !== null && editing === null} onClose={() => setView({ contact: null }, { replace: true })}>
         {view.contact !== null && (
           <ContactDetail
             id={view.contact}

@@ -16,6 +16,11 @@ describe('assistant Markdown', () => {
     expect(out).toMatch(/<ol[^>]*><li>first<\/li><li>second<\/li><\/ol>/);
   });
 
+  it('keeps underscores inside words as text (AI_API_KEY), emphasises _whole words_', () => {
+    const out = html('Set AI_PROVIDER=openai and AI_BASE_URL, then _restart_.');
+    expect(out).toContain('Set AI_PROVIDER=openai and AI_BASE_URL, then <em>restart</em>.');
+  });
+
   it('renders fenced code blocks verbatim, markup inside included, even unclosed', () => {
     const out = html('Before\n```ts\nconst a = 1 < 2 && **not bold**;\n```\nAfter\n```\nstill streaming');
     expect(out).toContain('<code data-language="ts">const a = 1 &lt; 2 &amp;&amp; **not bold**;</code>');

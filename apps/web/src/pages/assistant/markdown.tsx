@@ -96,7 +96,8 @@ function blocks(source: string): ReactNode[] {
   });
 }
 
-const INLINE = /(`[^`\n]+`)|(\*\*[^*\n]+\*\*)|(\*[^*\n]+\*|_[^_\n]+_)|(\[[^\]\n]+\]\([^)\s]+\))/;
+// Underscores inside words (AI_API_KEY, snake_case) are not emphasis, as in CommonMark.
+const INLINE = /(`[^`\n]+`)|(\*\*[^*\n]+\*\*)|(\*[^*\n]+\*|(?<![\p{L}\p{N}_])_[^_\n]+_(?![\p{L}\p{N}_]))|(\[[^\]\n]+\]\([^)\s]+\))/u;
 const SAFE_URL = /^(https?:\/\/|mailto:)/i;
 
 export function inline(text: string): ReactNode[] {
