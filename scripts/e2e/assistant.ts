@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { Page } from 'playwright-core';
-import { assert, assertNoHorizontalOverflow, NARROW, screenshot, step, WIDE } from './harness.ts';
+import { assert, assertNoHorizontalOverflow, axeViolations, NARROW, screenshot, step, WIDE } from './harness.ts';
 
 /**
  * The assistant page on the local provider: a verified user streams a reply, sees the quota
@@ -92,7 +92,16 @@ export async function walkAssistant(page: Page, baseUrl: string, databaseUrl: st
     const overflow = String(await page.evaluate(`getComputedStyle(document.querySelector('[role="log"]')).overflowY`));
     assert(overflow === 'auto', `the log does not scroll on its own (overflow-y: ${overflow})`);
     await screenshot(page, 'assistant-360');
+    await page.evaluate(`document.documentElement.classList.add('dark')`);
+    await page.waitForTimeout(300); // colour transitions settle
+    await screenshot(page, 'assistant-dark-360');
+    await page.evaluate(`document.documentElement.classList.remove('dark')`);
     await page.setViewportSize(WIDE);
+    const violations = await axeViolations(page, `${baseUrl}/assistant`, async (checked) => {
+      await checked.getByTestId('assistant-quota').filter({ hasText: 'left this minute' }).waitFor();
+    });
+    const serious = violations.filter((v) => /\((serious|critical)\)/.test(v));
+    assert(serious.length === 0, `axe on the assistant:\n${serious.join('\n')}`);
   });
 
   await step('assistant: when rate-limited, a live countdown replaces Send until the window passes', async () => {

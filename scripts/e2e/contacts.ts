@@ -239,6 +239,11 @@ export async function walkContacts(page: Page, baseUrl: string, api: ApiRejectio
     await assertNoHorizontalOverflow(page, '/contacts dialog');
     await screenshot(page, 'contacts-dialog-360');
     await page.keyboard.press('Escape');
+    // Dark mode is a class on <html> (set from the preference); the page must follow it.
+    await page.evaluate(`document.documentElement.classList.add('dark')`);
+    await page.waitForTimeout(300); // colour transitions settle
+    await screenshot(page, 'contacts-dark-360');
+    await page.evaluate(`document.documentElement.classList.remove('dark')`);
     await page.setViewportSize(WIDE);
   });
 
