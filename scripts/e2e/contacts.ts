@@ -68,6 +68,10 @@ export async function walkContacts(page: Page, baseUrl: string, api: ApiRejectio
     await dialog().getByRole('table', { name: 'First rows of the file' }).getByText('Person 01').waitFor();
     assert((await dialog().getByRole('link', { name: 'Download a template' }).getAttribute('href')) === '/contacts-template.csv', 'no template link');
     await screenshot(page, 'contacts-import-preview-1280');
+    await page.setViewportSize(NARROW);
+    await assertNoHorizontalOverflow(page, '/contacts import preview');
+    await screenshot(page, 'contacts-import-preview-360');
+    await page.setViewportSize(WIDE);
     await dialog().getByRole('button', { name: 'Confirm import' }).click();
     await dialog().getByRole('status').filter({ hasText: '40 imported, 1 duplicates skipped, 1 invalid.' }).waitFor();
     await page.getByTestId('toast').filter({ hasText: '40 contacts imported.' }).waitFor();
