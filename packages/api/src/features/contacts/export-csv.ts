@@ -86,9 +86,13 @@ export async function exportContactsCsv(deps: AppDeps, request: RequestInfo, coo
       chunk += csvRow(contact);
       count++;
       if (chunk.length < 64 * 1024) continue;
-      if (!res.write(chunk)) await once(res, 'drain');
+      // A client that goes away never drains: stop reading pages then, too.
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
       chunk = '';
-      if (res.destroyed) return;
+      if (res.destroyed) {
+        ctx.log.info({ rows: count }, 'contacts export aborted by the client');
+        return;
+      }
     }
     res.end(chunk);
     ctx.log.info({ rows: count }, 'contacts exported');
