@@ -388,7 +388,13 @@ export async function importContacts(owner: Owner, rows: unknown[]): Promise<{ i
   const results: (ImportRowResult | undefined)[] = screened.results;
   const importId = await withTransaction(owner.db, async (tx) => {
     if (candidates.length === 0) return null;
-    const [batch] = await tx.insert(contactImports).values({ ownerId: owner.auth.userId }).returning({ id: contactImports.id });
+    // The owner's batches past the undo window go in the same statement: nothing else needs them.
+    const [batch] = await tx.execute<{ id: string }>(sql`
+      with expired as (
+        delete from contact_imports
+        where owner_id = ${owner.auth.userId}::uuid and created_at < now() - make_interval(secs => ${CONTACT_IMPORT_UNDO_SECONDS})
+      )
+      insert into contact_imports (owner_id) values (${owner.auth.userId}::uuid) returning id`);
     let created = 0;
     for (let start = 0; start < candidates.length; start += IMPORT_CHUNK) {
       const chunk = candidates.slice(start, start + IMPORT_CHUNK);

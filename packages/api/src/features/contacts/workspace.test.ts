@@ -179,6 +179,11 @@ describe('import preview and undo', () => {
     expect(failure.data).toMatchObject({ code: 'BAD_REQUEST', reason: 'import_undo_expired' });
     expect((failure.error as Error).message).toMatch(/10 minutes/);
     expect(await allNames(owner, { sort: 'name' })).toEqual(['Old import']);
+    // The next import removes batches past the window; their contacts stay.
+    const next = await owner.client.contacts.importMany.mutate({ contacts: [{ name: 'New import' }] });
+    const batches = await db`select id from contact_imports where owner_id = ${owner.id}`;
+    expect(batches.map((row) => row.id)).toEqual([next.importId]);
+    expect(await allNames(owner, { sort: 'name' })).toEqual(['New import', 'Old import']);
   });
 
   it('creates no batch when nothing was imported', async () => {
