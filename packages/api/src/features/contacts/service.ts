@@ -277,10 +277,9 @@ interface ListPage {
 
 async function listPage(owner: Owner, input: ListFilter & { cursor?: string | undefined; limit: number }, { count }: { count: boolean }): Promise<ListPage> {
   const { shape, values } = listCall(owner.auth.userId, input);
-  const [rows, counted] = await Promise.all([
-    preparedList(owner.db, shape).execute(values),
-    count && !shape.cursor ? preparedCount(owner.db, shape).execute(values) : null,
-  ]);
+  // One after the other: a request holds at most one pooled connection at a time (ADR 032).
+  const rows = await preparedList(owner.db, shape).execute(values);
+  const counted = count && !shape.cursor ? await preparedCount(owner.db, shape).execute(values) : null;
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   const next: Cursor | null = rows.length > input.limit && last ? { sort: input.sort, direction: shape.direction, key: last.sortKey, id: last.id } : null;
