@@ -279,14 +279,16 @@ async function listPage(owner: Owner, input: ListFilter & { cursor?: string | un
   const { shape, values } = listCall(owner.auth.userId, input);
   // One after the other: a request holds at most one pooled connection at a time (ADR 032).
   const rows = await preparedList(owner.db, shape).execute(values);
-  const counted = count && !shape.cursor ? await preparedCount(owner.db, shape).execute(values) : null;
+  // A first page that is also the last holds every match: no count needed.
+  const complete = rows.length <= input.limit;
+  const counted = count && !shape.cursor && !complete ? await preparedCount(owner.db, shape).execute(values) : null;
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   const next: Cursor | null = rows.length > input.limit && last ? { sort: input.sort, direction: shape.direction, key: last.sortKey, id: last.id } : null;
   return {
     items: page.map(({ sortKey: _sortKey, ...row }) => toContactDto(row)),
     nextCursor: next ? encodeCursor(next) : null,
-    total: counted?.[0]?.total ?? null,
+    total: !count || shape.cursor ? null : complete ? rows.length : (counted?.[0]?.total ?? null),
   };
 }
 
