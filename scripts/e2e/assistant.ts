@@ -72,6 +72,7 @@ export async function walkAssistant(page: Page, baseUrl: string, databaseUrl: st
     await reply.locator('strong', { hasText: 'bold' }).waitFor();
     await reply.locator('code', { hasText: 'npm test' }).waitFor();
     assert((await reply.locator('b, #raw').count()) === 0, 'raw HTML from a reply became an element');
+    await log.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
     assert((await reply.innerText()).includes('<b id="raw">raw</b>'), 'raw HTML from a reply is not shown as text');
   });
 
@@ -116,6 +117,8 @@ export async function walkAssistant(page: Page, baseUrl: string, databaseUrl: st
         .or(countdown)
         .first()
         .waitFor();
+      // The streaming bubble matches too: wait for the reply to finish before the next message.
+      await log.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
     }
     await countdown.waitFor();
     const seconds = async () => Number(/in (\d+) second/.exec(await countdown.innerText())?.[1]);
