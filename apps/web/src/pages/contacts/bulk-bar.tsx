@@ -8,6 +8,8 @@ import { trpc } from '../../trpc.ts';
 import { CONTACTS_LIST_KEY } from '../contacts.tsx';
 import { splitTags } from './url-state.ts';
 
+/** contacts.deleteMany and contacts.tagMany take at most this many ids. */
+const BULK_MAX = 1000;
 const plural = (n: number) => `${n} ${n === 1 ? 'contact' : 'contacts'}`;
 const secondary = 'dark:bg-gray-800 dark:text-gray-100 dark:ring-gray-600';
 
@@ -36,8 +38,10 @@ export function BulkBar({ ids, onDone }: { ids: string[]; onDone: () => void }) 
     onError: fail,
   });
 
+  const tooMany = ids.length > BULK_MAX;
   const changeTags = (event: FormEvent<HTMLFormElement>, mode: 'add' | 'remove') => {
     event.preventDefault();
+    if (tooMany) return;
     const names = splitTags(tags);
     if (names.length === 0) return setError('Enter a tag.');
     setError(null);
@@ -73,18 +77,19 @@ export function BulkBar({ ids, onDone }: { ids: string[]; onDone: () => void }) 
             className="block min-h-10 w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:text-sm dark:border-gray-700 dark:bg-gray-800 dark:text-gray-100"
           />
         </div>
-        <Button type="submit" name="mode" value="add" compact pending={tagMany.isPending && tagMany.variables?.add !== undefined} pendingLabel="Tagging…">
+        <Button type="submit" name="mode" value="add" compact disabled={tooMany} pending={tagMany.isPending && tagMany.variables?.add !== undefined} pendingLabel="Tagging…">
           Add tag
         </Button>
-        <Button type="submit" name="mode" value="remove" variant="secondary" compact className={secondary} disabled={tagMany.isPending}>
+        <Button type="submit" name="mode" value="remove" variant="secondary" compact className={secondary} disabled={tagMany.isPending || tooMany}>
           Remove tag
         </Button>
-        <Button variant="secondary" compact className={`text-red-700 dark:text-red-300 ${secondary}`} onClick={() => setConfirming(true)}>
+        <Button variant="secondary" compact className={`text-red-700 dark:text-red-300 ${secondary}`} disabled={tooMany} onClick={() => setConfirming(true)}>
           Delete…
         </Button>
         <Button variant="secondary" compact className={secondary} onClick={onDone}>
           Clear selection
         </Button>
+        {tooMany && <p className="w-full text-sm text-red-700 dark:text-red-300">Select at most {BULK_MAX} contacts at a time.</p>}
         {error && (
           <p id={`${tagId}-error`} className="w-full text-sm text-red-700 dark:text-red-300">
             {error}
