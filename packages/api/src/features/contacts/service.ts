@@ -183,10 +183,7 @@ type ListValues = {
   limit: number | Placeholder;
 };
 
-/**
- * The one definition of the list statement, owner first: every path is served by an index led by
- * owner_id (keyset per sort), the trigram indexes (search) or the tags GIN index.
- */
+/** The filters, shared by the page and its count, so `total` counts exactly what the pages show. */
 function filterConditions(shape: Omit<ListShape, 'cursor' | 'sort' | 'direction'>, values: ListValues): SQL[] {
   const conditions: SQL[] = [sql`${c.ownerId} = ${values.ownerId}`];
   if (shape.search && shape.phone) {
@@ -196,6 +193,10 @@ function filterConditions(shape: Omit<ListShape, 'cursor' | 'sort' | 'direction'
   return conditions;
 }
 
+/**
+ * The one definition of the list statement, owner first: every path is served by an index led by
+ * owner_id (keyset per sort), the trigram indexes (search) or the tags GIN index.
+ */
 function buildListQuery(db: Database, shape: ListShape, values: ListValues) {
   const sortKey = SORT_KEYS[shape.sort];
   const conditions = filterConditions(shape, values);
