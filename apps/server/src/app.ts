@@ -4,7 +4,7 @@ import compression from 'compression';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
-import { downloadDataExport, handleOAuthCallback, receiveProviderEvent, toTRPCError, tracingEnabled, type AppDeps } from '@bastion/api';
+import { downloadDataExport, exportContactsCsv, handleOAuthCallback, receiveProviderEvent, toTRPCError, tracingEnabled, type AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
 import { accessLog } from './access-log.ts';
 import { apiDocsRoutes } from './api-docs.ts';
@@ -87,6 +87,12 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     csrfGuard(config),
     trpcHandler(deps),
   );
+
+  // The contacts CSV download: a plain GET the browser saves (cookie), or a service fetches (bearer).
+  app.get('/api/contacts/export.csv', (req, res, next) => {
+    const request = { requestId: requestIdOf(req), ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, authorization: req.get('authorization') ?? null };
+    exportContactsCsv(deps, request, cookieJar(req, res), req.query as Record<string, unknown>, res).catch(next);
+  });
 
   // REST for services (bearer credentials only: no cookies, so no CSRF to guard against) and its
   // description. No CORS: browsers on other origins have no business here.

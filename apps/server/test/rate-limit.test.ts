@@ -35,7 +35,7 @@ describe('a refused call', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(refused.headers.get('ratelimit-policy')).toBe('"auth.login";q=5;w=60');
     expect(refused.headers.get('ratelimit')).toBe(`"auth.login";r=0;t=${retryAfter}`);
-    expect(refused.json).toMatchObject({ error: { data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, reason: 'rate_limited' } } });
+    expect(refused.json).toMatchObject({ error: { data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, reason: 'rate_limited', retryAfterSeconds: retryAfter } } });
   });
 
   it('limits auth.register to 3/min per IP', async () => {

@@ -99,6 +99,7 @@ describe('GET /api/openapi.json', () => {
     const user = await verifiedUserWithKey();
     const contact = await user.client.contacts.create.mutate({ name: 'Operation target' });
     const spare = await user.client.contacts.create.mutate({ name: 'To delete many' });
+    const batch = await user.client.contacts.importMany.mutate({ contacts: [{ name: 'Undone import' }] });
     const requests: Record<string, { path?: string; body?: unknown; query?: string }> = {
       'contacts-list': { query: '?limit=5&search=target&sort=name' },
       'contacts-create': { body: { name: 'Created over REST', tags: ['rest'] } },
@@ -106,6 +107,10 @@ describe('GET /api/openapi.json', () => {
       'contacts-update': { path: `/contacts/${contact.id}`, body: { company: 'Analytical Engines' } },
       'contacts-importMany': { body: { contacts: [{ name: 'Imported' }, { name: '' }] } },
       'contacts-deleteMany': { body: { ids: [spare.id] } },
+      'contacts-previewImport': { body: { contacts: [{ name: 'Previewed only' }] } },
+      'contacts-undoImport': { path: `/contacts/import/${batch.importId}/undo`, body: {} },
+      'contacts-tagMany': { body: { ids: [contact.id], add: ['rest'] } },
+      'contacts-history': { path: `/contacts/${contact.id}/history`, query: '?limit=5' },
       'preferences-get': {},
       'preferences-update': { body: { theme: 'dark' } },
       'assistant-chat': { body: { model: 'local/echo-1', messages: [{ role: 'user', content: 'hello' }] } },
@@ -125,7 +130,7 @@ describe('GET /api/openapi.json', () => {
       expect(response.status, `${method} ${path}: ${response.text}`).toBe(200);
       answered.push(operation.operationId);
     }
-    expect(answered.length).toBe(13);
+    expect(answered.length).toBe(17);
     expect((await user.client.contacts.list.query({})).items.map((item) => item.name).sort()).toEqual(['Created over REST', 'Imported']);
   });
 });

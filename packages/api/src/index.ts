@@ -30,6 +30,7 @@ export { verifyAuditChain, type ChainReport } from './features/audit/verify.ts';
 export { pruneAuditLog } from './features/audit/prune.ts';
 export { createAdmin } from './features/admin/create-admin.ts';
 export { downloadDataExport, type DownloadOutcome } from './features/privacy/download.ts';
+export { exportContactsCsv } from './features/contacts/export-csv.ts';
 export { runRetention, type RetentionReport } from './features/retention/retention.job.ts';
 export { eraseDueAccounts } from './features/privacy/erasure.ts';
 export { DATA_CLASSES, type DataClass } from './features/privacy/data-classes.ts';

@@ -17,7 +17,7 @@ describe('parseCsv', () => {
 
 describe('contactsFromCsv', () => {
   it('maps known headers, splits tags and reports ignored columns', () => {
-    const { contacts, ignoredColumns } = contactsFromCsv('Name,E-mail,Tags,Favourite colour\nAda,ada@example.com,math; history,blue\nGrace,,,\n');
+    const { contacts, ignoredColumns } = contactsFromCsv('Name,E-mail,Tags,Favourite colour\nAda,ada@example.com,"math, history",blue\nGrace,,,\n');
     expect(contacts).toEqual([{ name: 'Ada', email: 'ada@example.com', tags: ['math', 'history'] }, { name: 'Grace' }]);
     expect(ignoredColumns).toEqual(['Favourite colour']);
   });

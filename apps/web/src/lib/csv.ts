@@ -56,7 +56,7 @@ const COLUMNS: Record<string, keyof CsvContact> = {
 
 /**
  * Maps a CSV with a header row to contacts. Unknown columns are ignored; tags are separated by
- * semicolons. Values are sent as they are: the server validates each row and reports per row.
+ * commas (the app's one tag separator; quote the cell). Values are sent as they are: the server validates each row and reports per row.
  */
 export function contactsFromCsv(text: string): { contacts: CsvContact[]; ignoredColumns: string[] } {
   const [header, ...rows] = parseCsv(text);
@@ -67,7 +67,7 @@ export function contactsFromCsv(text: string): { contacts: CsvContact[]; ignored
     fields.forEach((field, index) => {
       const value = cells[index]?.trim() ?? '';
       if (!field || value === '') return;
-      if (field === 'tags') contact.tags = value.split(';').map((tag) => tag.trim()).filter(Boolean);
+      if (field === 'tags') contact.tags = value.split(',').map((tag) => tag.trim()).filter(Boolean);
       else contact[field] = value;
     });
     return contact;

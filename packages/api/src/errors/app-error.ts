@@ -11,7 +11,9 @@ const SERVER_FAULTS = new Set<Code>(['INTERNAL_SERVER_ERROR', 'NOT_IMPLEMENTED',
 export class AppError extends TRPCError {
   readonly reason: string;
   readonly fieldErrors: Record<string, string[]> | undefined;
-  constructor(code: Code, reason: string, message: string, options: { cause?: unknown; fieldErrors?: Record<string, string[]> } = {}) {
+  /** A rate-limit refusal: the Retry-After seconds, also for clients that cannot read headers (SSE). */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(code: Code, reason: string, message: string, options: { cause?: unknown; fieldErrors?: Record<string, string[]>; retryAfterSeconds?: number } = {}) {
     // An expected refusal (4xx) is answered, never debugged: capturing its stack cost ~5 µs per
     // refused call, the cheapest path there should be.
     const stackTraceLimit = Error.stackTraceLimit;
@@ -23,6 +25,7 @@ export class AppError extends TRPCError {
     }
     this.reason = reason;
     this.fieldErrors = options.fieldErrors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

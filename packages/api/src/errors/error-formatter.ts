@@ -17,6 +17,8 @@ export interface ErrorData {
   /** Validation errors by dotted field path. */
   fieldErrors?: Record<string, string[]>;
   formErrors?: string[];
+  /** On `rate_limited`: seconds until a retry can succeed (the Retry-After header's value). */
+  retryAfterSeconds?: number;
   stack?: string;
 }
 
@@ -75,6 +77,7 @@ export function formatError(
   } else if (error instanceof AppError && error.fieldErrors) {
     data.fieldErrors = error.fieldErrors;
   }
+  if (error instanceof AppError && error.retryAfterSeconds !== undefined) data.retryAfterSeconds = error.retryAfterSeconds;
   if (isInternal && !exposeInternals) message = GENERIC_MESSAGE;
   // A remapped error's own stack: the original's would carry its message (the SQL) along.
   if (exposeInternals && error.stack) data.stack = error.stack;

@@ -17,6 +17,26 @@ export const CONTACT_LIMITS = {
 } as const;
 
 /**
+ * One CSV import: its contacts carry its id, so "undo last import" can delete exactly them (those
+ * still unchanged) within `CONTACT_IMPORT_UNDO_SECONDS`.
+ */
+export const contactImports = pgTable(
+  'contact_imports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    undoneAt: timestamp('undone_at', { withTimezone: true }),
+  },
+  (t) => [index('contact_imports_owner_idx').on(t.ownerId, t.createdAt)],
+);
+
+/** How long an import can be undone. */
+export const CONTACT_IMPORT_UNDO_SECONDS = 600;
+
+/**
  * A user's address book. Every query filters on `owner_id`; each list path has an index led by it.
  * The trigram (pg_trgm) GIN index for search is in the custom migration `contacts_search`,
  * because it needs the extension first.
@@ -34,6 +54,8 @@ export const contacts = pgTable(
     company: text('company'),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     notes: text('notes'),
+    /** The import that created the contact, if any (undo of that import). */
+    importId: uuid('import_id').references(() => contactImports.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -41,7 +63,10 @@ export const contacts = pgTable(
     // Case-insensitive uniqueness per owner; NULL emails never conflict. Also the ON CONFLICT target of imports.
     uniqueIndex('contacts_owner_email_key').on(t.ownerId, sql`lower(${t.email})`),
     // Keyset pagination: one index per sort key, each ending in id as the tie-breaker.
-    index('contacts_owner_name_idx').on(t.ownerId, sql`lower(${t.name})`, t.id),
+    // Names sort by the ICU root collation ("Édith" with E, not after Z); ICU ships with the
+    // embedded PostgreSQL binaries, and the list query uses this exact expression.
+    index('contacts_owner_name_icu_idx').on(t.ownerId, sql`(lower(${t.name}) collate "und-x-icu")`, t.id),
+    index('contacts_import_idx').on(t.importId).where(sql`${t.importId} is not null`),
     index('contacts_owner_created_idx').on(t.ownerId, t.createdAt, t.id),
     index('contacts_owner_updated_idx').on(t.ownerId, t.updatedAt, t.id),
     index('contacts_tags_idx').using('gin', t.tags),
@@ -72,6 +97,8 @@ export const outboxEvents = pgTable(
     publishedAt: timestamp('published_at', { withTimezone: true }),
   },
   (t) => [
+    // A contact's history (contacts.history), owner first.
+    index('outbox_events_owner_aggregate_idx').on(t.ownerId, t.aggregateId, t.occurredAt),
     index('outbox_events_unpublished_idx').on(t.occurredAt).where(sql`${t.publishedAt} is null`),
     check('outbox_events_type_format', sql`${t.type} ~ '^[a-z]+\\.[a-z_]+$'`),
   ],

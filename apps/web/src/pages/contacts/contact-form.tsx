@@ -1,12 +1,14 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type MutableRefObject } from 'react';
 import { FormAlert } from '../../components/alerts.tsx';
+import { useToast } from '../../components/toast.tsx';
 import { Button } from '../../components/button.tsx';
 import { TextField } from '../../components/text-field.tsx';
 import { isApiError, noErrors, toSubmitErrors, type SubmitErrors } from '../../lib/api-error.ts';
 import { focusFirstInvalid } from '../../lib/focus.ts';
 import { trpc } from '../../trpc.ts';
 import { CONTACTS_LIST_KEY, type Contact } from '../contacts.tsx';
+import { splitTags } from './url-state.ts';
 
 const FIELDS = ['name', 'email', 'phone', 'company', 'tags', 'notes'] as const;
 type Field = (typeof FIELDS)[number];
@@ -23,23 +25,52 @@ function contactErrors(error: unknown): SubmitErrors<Field> {
   return errors;
 }
 
-export function ContactForm({ contact, onDone }: { contact?: Contact; onDone: () => void }) {
+/** The form's values as compared for unsaved changes. */
+function snapshot(form: HTMLFormElement | null): string {
+  if (!form) return '';
+  return JSON.stringify(FIELDS.map((field) => String(new FormData(form).get(field) ?? '').trim()));
+}
+
+/**
+ * `closeGuard`: the dialog asks it before closing; with unsaved edits it shows a prompt and answers
+ * false. (A generic guard in components/dialog.tsx can replace this prop.)
+ */
+export function ContactForm({ contact, onDone, closeGuard }: { contact?: Contact; onDone: () => void; closeGuard?: MutableRefObject<() => boolean> }) {
   const formRef = useRef<HTMLFormElement>(null);
   const notesId = useId();
   const [errors, setErrors] = useState<SubmitErrors<Field>>(noErrors);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [confirmingDiscard, setConfirmingDiscard] = useState(false);
+  const initial = useRef<string | null>(null);
+  const toast = useToast();
   const queryClient = useQueryClient();
-  const done = () => {
+  const utils = trpc.useUtils();
+  const isDirty = () => initial.current !== null && snapshot(formRef.current) !== initial.current;
+  const requestClose = () => {
+    if (!isDirty()) return true;
+    setConfirmingDiscard(true);
+    return false;
+  };
+  if (closeGuard) closeGuard.current = requestClose;
+  const done = (message: string) => {
+    void utils.contacts.invalidate();
     void queryClient.invalidateQueries({ queryKey: CONTACTS_LIST_KEY });
+    toast(message);
     onDone();
   };
   const onError = (error: unknown) => {
     setErrors(contactErrors(error));
     focusFirstInvalid(formRef.current);
   };
-  const create = trpc.contacts.create.useMutation({ onSuccess: done, onError });
-  const update = trpc.contacts.update.useMutation({ onSuccess: done, onError });
-  const remove = trpc.contacts.delete.useMutation({ onSuccess: done, onError });
+  const create = trpc.contacts.create.useMutation({ onSuccess: (created) => done(`${created.name} added.`), onError });
+  const update = trpc.contacts.update.useMutation({ onSuccess: (updated) => done(`${updated.name} saved.`), onError });
+  const remove = trpc.contacts.delete.useMutation({ onSuccess: () => done(`${contact?.name ?? 'Contact'} deleted.`), onError });
+  // Escape closes the native dialog; with edits, ask first (cancelling the key event keeps it open).
+  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    if (requestClose()) onDone();
+  };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -51,23 +82,48 @@ export function ContactForm({ contact, onDone }: { contact?: Contact; onDone: ()
       phone: text('phone') || null,
       company: text('company') || null,
       notes: text('notes') || null,
-      tags: text('tags')
-        .split(',')
-        .map((tag) => tag.trim())
-        .filter(Boolean),
+      tags: splitTags(text('tags')),
     };
     if (!values.name) {
       setErrors({ fields: { name: 'Enter a name.' }, form: null });
       return focusFirstInvalid(formRef.current);
     }
     setErrors(noErrors);
-    if (contact) update.mutate({ id: contact.id, ...values });
+    // Only what changed: the contact's history then names the fields that really changed.
+    if (contact) {
+      const patch = Object.fromEntries(
+        Object.entries(values).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(contact[key as keyof typeof values])),
+      ) as Partial<typeof values>;
+      update.mutate({ id: contact.id, ...patch });
+    }
     else create.mutate(values);
   };
 
   const pending = create.isPending || update.isPending;
   return (
-    <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-4">
+    <form
+      ref={(element) => {
+        formRef.current = element;
+        if (element && initial.current === null) initial.current = snapshot(element);
+      }}
+      noValidate
+      onSubmit={onSubmit}
+      onKeyDown={onKeyDown}
+      className="space-y-4"
+    >
+      {confirmingDiscard && (
+        <div role="alert" className="space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+          <p>You have unsaved changes. Discard them?</p>
+          <div className="flex flex-wrap gap-2">
+            <Button variant="secondary" compact onClick={onDone} className="text-red-700 dark:text-red-300">
+              Discard changes
+            </Button>
+            <Button variant="secondary" compact onClick={() => setConfirmingDiscard(false)} autoFocus>
+              Keep editing
+            </Button>
+          </div>
+        </div>
+      )}
       {errors.form && <FormAlert error={errors.form} />}
       <TextField label="Name" name="name" required maxLength={200} defaultValue={contact?.name} autoComplete="off" error={errors.fields.name} />
       <TextField label="Email" name="email" type="email" inputMode="email" maxLength={254} defaultValue={contact?.email ?? ''} autoComplete="off" error={errors.fields.email} />
@@ -77,7 +133,7 @@ export function ContactForm({ contact, onDone }: { contact?: Contact; onDone: ()
       </div>
       <TextField label="Tags" name="tags" hint="Separate tags with commas." defaultValue={contact?.tags.join(', ') ?? ''} autoComplete="off" error={errors.fields.tags} />
       <div className="space-y-1.5">
-        <label htmlFor={notesId} className="block text-sm font-medium text-slate-800">
+        <label htmlFor={notesId} className="block text-sm font-medium text-slate-800 dark:text-gray-200">
           Notes
         </label>
         <textarea
@@ -87,16 +143,16 @@ export function ContactForm({ contact, onDone }: { contact?: Contact; onDone: ()
           maxLength={10_000}
           defaultValue={contact?.notes ?? ''}
           aria-invalid={errors.fields.notes ? true : undefined}
-          className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:text-sm"
+          className="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:text-sm dark:border-gray-700 dark:bg-gray-800 dark:text-gray-100"
         />
-        {errors.fields.notes && <p className="text-sm text-red-700">{errors.fields.notes}</p>}
+        {errors.fields.notes && <p className="text-sm text-red-700 dark:text-red-300">{errors.fields.notes}</p>}
       </div>
       <div className="flex flex-wrap items-center justify-between gap-3 pt-2">
         {contact ? (
           confirmingDelete ? (
             <div role="group" aria-label="Confirm deletion" className="flex items-center gap-2">
-              <span className="text-sm text-slate-700">Delete for good?</span>
-              <Button variant="secondary" compact pending={remove.isPending} pendingLabel="Deleting…" onClick={() => remove.mutate({ id: contact.id })} className="text-red-700">
+              <span className="text-sm text-slate-700 dark:text-gray-300">Delete for good?</span>
+              <Button variant="secondary" compact pending={remove.isPending} pendingLabel="Deleting…" onClick={() => remove.mutate({ id: contact.id })} className="text-red-700 dark:text-red-300">
                 Yes, delete
               </Button>
               <Button variant="secondary" compact onClick={() => setConfirmingDelete(false)}>
@@ -104,7 +160,7 @@ export function ContactForm({ contact, onDone }: { contact?: Contact; onDone: ()
               </Button>
             </div>
           ) : (
-            <Button variant="secondary" compact onClick={() => setConfirmingDelete(true)} className="text-red-700">
+            <Button variant="secondary" compact onClick={() => setConfirmingDelete(true)} className="text-red-700 dark:text-red-300">
               Delete
             </Button>
           )

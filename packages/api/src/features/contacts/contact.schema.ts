@@ -93,3 +93,18 @@ export const deleteManyInput = z.strictObject({
     .transform((ids) => [...new Set(ids)]),
 });
 export const deleteManyOutput = z.object({ deleted: z.number().int().min(0) });
+
+export const tagManyInput = z
+  .strictObject({
+    ids: z
+      .array(z.uuid('Not a valid contact id.'))
+      .min(1, 'Select at least one contact.')
+      .max(1000, 'Tag at most 1000 contacts at once.')
+      .transform((ids) => [...new Set(ids)]),
+    add: z.array(tagSchema).max(LIMITS.tags, `Use at most ${LIMITS.tags} tags.`).default([]),
+    remove: z.array(tagSchema).max(LIMITS.tags, `Use at most ${LIMITS.tags} tags.`).default([]),
+  })
+  .refine((input) => input.add.length + input.remove.length > 0, { message: 'Name a tag to add or remove.', path: ['add'] });
+
+/** `skipped`: selected contacts left alone because they would have more than the tag limit. */
+export const tagManyOutput = z.object({ updated: z.number().int().min(0), skipped: z.number().int().min(0) });

@@ -16,6 +16,8 @@ export const importRowResult = z.discriminatedUnion('status', [
 ]);
 
 export const importManyOutput = z.object({
+  /** Pass to `contacts.undoImport` within 10 minutes; null when nothing was created. */
+  importId: z.uuid().nullable(),
   created: z.number().int(),
   duplicates: z.number().int(),
   invalid: z.number().int(),
@@ -23,3 +25,24 @@ export const importManyOutput = z.object({
 });
 
 export type ImportRowResult = z.infer<typeof importRowResult>;
+
+/** What an import would do, written nowhere: `new` rows would be created. */
+export const previewRowResult = z.discriminatedUnion('status', [
+  z.object({ index: z.number().int(), status: z.literal('new') }),
+  importRowResult.options[1],
+  importRowResult.options[2],
+]);
+
+export const previewImportOutput = z.object({
+  new: z.number().int(),
+  duplicates: z.number().int(),
+  invalid: z.number().int(),
+  results: z.array(previewRowResult),
+});
+
+export type PreviewRowResult = z.infer<typeof previewRowResult>;
+
+export const undoImportInput = z.strictObject({ importId: z.uuid('Not a valid import id.') });
+
+/** `kept`: contacts of the import changed since, which undo leaves alone. */
+export const undoImportOutput = z.object({ deleted: z.number().int().min(0), kept: z.number().int().min(0) });

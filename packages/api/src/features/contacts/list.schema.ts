@@ -7,13 +7,16 @@ export const SEARCH_MAX = 100;
 export const listInput = z.strictObject({
   cursor: z.string().max(512).optional(),
   limit: z.number().int().min(1).max(100).default(20),
-  /** Case-insensitive substring of name, email or company; wildcards match literally. */
+  /**
+   * Case-insensitive substring of name, email or company; wildcards match literally. A term of
+   * digits and phone punctuation also matches phone numbers by their digits.
+   */
   search: cleanText(SEARCH_MAX)
     .optional()
     .transform((value) => value || undefined),
   tag: tagSchema.optional(),
   sort: z.enum(SORTS).default('createdAt'),
-  /** Defaults to A→Z for names and newest first for dates. */
+  /** Defaults to A→Z for names (ICU root collation: "Édith" with E) and newest first for dates. */
   direction: z.enum(['asc', 'desc']).optional(),
 });
 
@@ -23,4 +26,9 @@ export const listOutput = z.object({
   items: z.array(contactOutput),
   /** Pass back as `cursor` for the next page; null on the last page. */
   nextCursor: z.string().nullable(),
+  /** How many contacts match the filters; on the first page (no cursor) only, null after. */
+  total: z.number().int().min(0).nullable(),
 });
+
+/** What an export selects: the list's filters and order, without paging. */
+export const exportFilter = listInput.pick({ search: true, tag: true, sort: true, direction: true });

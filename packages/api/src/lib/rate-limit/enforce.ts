@@ -39,7 +39,7 @@ export async function enforceRateLimits(ctx: RateLimitContext, charges: readonly
   if (shown) for (const [name, value] of Object.entries(rateLimitHeaders(shown))) ctx.responseHeaders.set(name, value);
   if (refused) {
     const message = ctx.config.rateLimit.policies[refused.policy].message ?? `Too many requests. Try again in ${refused.resetSeconds} seconds.`;
-    throw new AppError('TOO_MANY_REQUESTS', 'rate_limited', message);
+    throw new AppError('TOO_MANY_REQUESTS', 'rate_limited', message, { retryAfterSeconds: refused.resetSeconds });
   }
 }
 
