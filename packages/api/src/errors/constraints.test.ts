@@ -36,6 +36,7 @@ const VIOLATIONS: Record<string, [statement: string, reason: string]> = {
   contacts_pkey: [contact('id, name', `'${CONTACT}', 'Dup'`), 'resource_already_exists'],
   contacts_owner_email_key: [contact('name, email', `'Again', 'TAKEN@example.com'`), 'resource_already_exists'],
   contacts_owner_id_users_id_fk: [`insert into contacts (owner_id, name) values (gen_random_uuid(), 'Orphan')`, 'related_resource_missing'],
+  contacts_import_id_contact_imports_id_fk: [contact('name, import_id', `'From nowhere', gen_random_uuid()`), 'related_resource_missing'],
   contacts_name_length: [contact('name', `''`), 'invalid_value'],
   contacts_email_length: [contact('name, email', `'n', ${long(255)}`), 'invalid_value'],
   contacts_phone_length: [contact('name, phone', `'n', ${long(51)}`), 'invalid_value'],
