@@ -6,7 +6,8 @@ import { Card, PageHeading } from '../components/layout.tsx';
 import { TextField } from '../components/text-field.tsx';
 import { noErrors, offersPasswordReset, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
 import { focusFirstInvalid } from '../lib/focus.ts';
-import { Link, navigate, Redirect, useNavigationState } from '../lib/router.tsx';
+import { Link, navigate, Redirect, useNavigationState, useSearchParams } from '../lib/router.tsx';
+import { safeReturnPath, SIGNED_OUT_MESSAGE } from '../lib/session-end.ts';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useSession } from '../session.ts';
 import { trpc } from '../trpc.ts';
@@ -20,7 +21,11 @@ type SignedIn = Extract<RouterOutputs['auth']['login'], { status: 'authenticated
 export function SignInPage() {
   useDocumentTitle('Sign in');
   const session = useSession();
-  const { notice, email: suggestedEmail } = useNavigationState();
+  const { notice: passedNotice, email: suggestedEmail } = useNavigationState();
+  const params = useSearchParams();
+  // Back to the page that sent the user here, else to the workspace.
+  const destination = safeReturnPath(params.get('next')) ?? '/contacts';
+  const notice = passedNotice ?? (params.get('reason') === 'signed_out' ? SIGNED_OUT_MESSAGE : undefined);
   const utils = trpc.useUtils();
   const formRef = useRef<HTMLFormElement>(null);
   const [errors, setErrors] = useState<SubmitErrors<Field>>(noErrors);
@@ -32,7 +37,7 @@ export function SignInPage() {
     utils.auth.me.setData(undefined, { user, permissions: [] });
     // Staff roles carry permissions the sign-in answer does not list: those are asked for.
     if (user.role !== 'user') void utils.auth.me.invalidate();
-    navigate('/account');
+    navigate(destination);
   };
   const login = trpc.auth.login.useMutation({
     onSuccess: async (result) => {
@@ -45,7 +50,7 @@ export function SignInPage() {
     },
   });
 
-  if (session.status === 'signed-in') return <Redirect to="/account" />;
+  if (session.status === 'signed-in') return <Redirect to={destination} />;
   if (challengeId) return <TwoFactorStep challengeId={challengeId} onSignedIn={signedIn} onRestart={() => setChallengeId(null)} />;
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {

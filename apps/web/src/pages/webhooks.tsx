@@ -8,6 +8,7 @@ import { LoadingStatus } from '../components/spinner.tsx';
 import { useToast } from '../components/toast.tsx';
 import { isApiError } from '../lib/api-error.ts';
 import { Link, Redirect } from '../lib/router.tsx';
+import { signInUrl } from '../lib/session-end.ts';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useSession } from '../session.ts';
 import { trpc } from '../trpc.ts';
@@ -20,7 +21,7 @@ export type Endpoint = RouterOutputs['webhooks']['endpoints']['get'];
 export function WebhooksPage() {
   useDocumentTitle('Webhooks');
   const session = useSession();
-  if (session.status === 'signed-out') return <Redirect to="/sign-in" />;
+  if (session.status === 'signed-out') return <Redirect to={signInUrl(window.location)} />;
   if (session.status !== 'signed-in') return <LoadingStatus label="Loading…" />;
   if (!session.user.emailVerified) {
     return (
