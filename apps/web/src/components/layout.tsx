@@ -174,7 +174,7 @@ function UserMenu({ user }: { user: User }) {
         </div>
       )}
       {signOut.isError && (
-        <p role="alert" className="absolute top-full right-0 mt-2 w-64 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 shadow-sm ring-1 ring-red-200">
+        <p role="alert" className="absolute top-full right-0 mt-2 w-64 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 shadow-sm ring-1 ring-red-200 dark:bg-red-950 dark:text-red-200 dark:ring-red-800">
           Sign-out failed. Check your connection and try again.
         </p>
       )}

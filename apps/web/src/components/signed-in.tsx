@@ -44,4 +44,4 @@ export function BackToAccount() {
   );
 }
 
-export const linkClasses = 'font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600';
+export const linkClasses = 'font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300';

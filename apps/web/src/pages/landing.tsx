@@ -21,10 +21,10 @@ export function LandingPage() {
   return (
     <div className="w-full max-w-3xl space-y-12 text-center">
       <div className="space-y-6">
-        <h1 tabIndex={-1} className="text-4xl font-bold tracking-tight text-balance text-slate-900 focus:outline-none sm:text-5xl">
-          Your account, <span className="text-indigo-600">secured.</span>
+        <h1 tabIndex={-1} className="text-4xl font-bold tracking-tight text-balance text-slate-900 focus:outline-none sm:text-5xl dark:text-gray-100">
+          Your account, <span className="text-indigo-600 dark:text-indigo-300">secured.</span>
         </h1>
-        <p className="mx-auto max-w-xl text-lg text-pretty text-slate-600">
+        <p className="mx-auto max-w-xl text-lg text-pretty text-slate-600 dark:text-gray-400">
           Bastion is the sign-in you do not have to think about: careful with your password, strict with your session.
         </p>
         <div className="flex flex-col justify-center gap-3 sm:flex-row">
@@ -38,9 +38,9 @@ export function LandingPage() {
       </div>
       <ul className="grid gap-4 text-left sm:grid-cols-3">
         {FEATURES.map((feature) => (
-          <li key={feature.title} className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
-            <h2 className="font-semibold text-slate-900">{feature.title}</h2>
-            <p className="mt-1 text-sm text-slate-600">{feature.text}</p>
+          <li key={feature.title} className="rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 dark:bg-gray-900 dark:ring-gray-700">
+            <h2 className="font-semibold text-slate-900 dark:text-gray-100">{feature.title}</h2>
+            <p className="mt-1 text-sm text-slate-600 dark:text-gray-400">{feature.text}</p>
           </li>
         ))}
       </ul>

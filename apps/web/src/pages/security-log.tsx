@@ -46,15 +46,15 @@ function SecurityLog() {
       <PageHeading title="Security log" subtitle="Sign-ins and changes to your account, newest first." />
       {log.isPending && <LoadingStatus label="Loading events…" />}
       {log.isError && <FormAlert error={{ message: 'The security log could not be loaded. Reload the page to try again.' }} />}
-      {log.isSuccess && items.length === 0 && <p className="text-sm text-slate-600">No events yet.</p>}
+      {log.isSuccess && items.length === 0 && <p className="text-sm text-slate-600 dark:text-gray-400">No events yet.</p>}
       {items.length > 0 && (
-        <ol className="divide-y divide-slate-100 border-y border-slate-100" aria-label="Security events">
+        <ol className="divide-y divide-slate-100 border-y border-slate-100 dark:divide-gray-700 dark:border-gray-700" aria-label="Security events">
           {items.map((item) => (
             <li key={item.id} className="space-y-0.5 py-3">
-              <p className="text-sm font-medium text-slate-900" data-event-type={item.type}>
+              <p className="text-sm font-medium text-slate-900 dark:text-gray-100" data-event-type={item.type}>
                 {LABELS[item.type] ?? item.type}
               </p>
-              <p className="text-xs text-slate-500">
+              <p className="text-xs text-slate-500 dark:text-gray-400">
                 <time dateTime={item.createdAt}>{formatDateTime(item.createdAt)}</time> · {item.device} · {item.ip ?? 'unknown address'}
               </p>
             </li>

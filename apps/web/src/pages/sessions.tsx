@@ -27,15 +27,15 @@ function SessionList() {
       {revoke.isError && <FormAlert error={{ message: revoke.error.message }} />}
       {revokeOthers.isSuccess && <Notice>{`Signed out ${revokeOthers.data.revoked} other ${revokeOthers.data.revoked === 1 ? 'session' : 'sessions'}.`}</Notice>}
       {sessions.data && (
-        <ul className="mt-4 divide-y divide-slate-100 border-y border-slate-100" aria-label="Sessions">
+        <ul className="mt-4 divide-y divide-slate-100 border-y border-slate-100 dark:divide-gray-700 dark:border-gray-700" aria-label="Sessions">
           {sessions.data.map((session) => (
             <li key={session.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
               <div className="min-w-0 space-y-0.5">
-                <p className="text-sm font-medium text-slate-900">
+                <p className="text-sm font-medium text-slate-900 dark:text-gray-100">
                   {session.device}
-                  {session.current && <span className="ml-2 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-emerald-600/20 ring-inset">This device</span>}
+                  {session.current && <span className="ml-2 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-emerald-600/20 ring-inset dark:bg-emerald-950 dark:text-emerald-300">This device</span>}
                 </p>
-                <p className="text-xs text-slate-500">
+                <p className="text-xs text-slate-500 dark:text-gray-400">
                   {session.ip ?? 'Unknown address'} · signed in {formatDateTime(session.createdAt)} · last active {formatDateTime(session.lastUsedAt)}
                 </p>
               </div>
@@ -60,7 +60,7 @@ function SessionList() {
           Sign out all other sessions
         </Button>
       )}
-      {sessions.data && others === 0 && <p className="mt-4 text-sm text-slate-600">No other device is signed in.</p>}
+      {sessions.data && others === 0 && <p className="mt-4 text-sm text-slate-600 dark:text-gray-400">No other device is signed in.</p>}
       <BackToAccount />
     </Card>
   );

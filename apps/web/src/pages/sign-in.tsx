@@ -73,7 +73,7 @@ export function SignInPage() {
         subtitle={
           <>
             New here?{' '}
-            <Link to="/sign-up" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+            <Link to="/sign-up" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
               Create an account
             </Link>
           </>
@@ -83,7 +83,7 @@ export function SignInPage() {
         {notice && !errors.form && <Notice>{notice}</Notice>}
         {errors.form && <FormAlert error={errors.form} />}
         {errors.form && offersPasswordReset(login.error) && (
-          <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+          <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
             Reset your password to sign in now
           </Link>
         )}
@@ -92,7 +92,7 @@ export function SignInPage() {
         <Button type="submit" className="w-full" pending={login.isPending} pendingLabel="Signing in…">
           Sign in
         </Button>
-        <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+        <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
           Forgot your password?
         </Link>
       </form>
@@ -135,7 +135,7 @@ function TwoFactorStep({ challengeId, onSignedIn, onRestart }: { challengeId: st
         <Button type="submit" className="w-full" pending={verify.isPending} pendingLabel="Checking…">
           Verify
         </Button>
-        <button type="button" onClick={onRestart} className="text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+        <button type="button" onClick={onRestart} className="text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
           Start over
         </button>
       </form>

@@ -60,7 +60,7 @@ export function SignUpPage() {
         subtitle={
           <>
             Already have an account?{' '}
-            <Link to="/sign-in" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+            <Link to="/sign-in" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
               Sign in
             </Link>
           </>

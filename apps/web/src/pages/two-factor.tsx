@@ -32,9 +32,9 @@ function TwoFactor({ user }: { user: User }) {
         (status.data.enabled ? (
           <Enabled remaining={status.data.recoveryCodesRemaining} onNewCodes={setShownCodes} />
         ) : !user.emailVerified ? (
-          <p className="text-sm text-slate-700">
+          <p className="text-sm text-slate-700 dark:text-gray-300">
             Confirm your email address first: use the link we sent you, or ask for a new one on{' '}
-            <Link to="/account" className="font-semibold text-indigo-700 underline">
+            <Link to="/account" className="font-semibold text-indigo-700 underline dark:text-indigo-300">
               your account page
             </Link>
             .
@@ -91,7 +91,7 @@ function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
     };
     return (
       <form ref={startRef} noValidate onSubmit={onStart} className="space-y-4">
-        <p className="text-sm text-slate-700">Two-factor authentication is off. You need an authenticator app such as 1Password, Google Authenticator or Aegis.</p>
+        <p className="text-sm text-slate-700 dark:text-gray-300">Two-factor authentication is off. You need an authenticator app such as 1Password, Google Authenticator or Aegis.</p>
         {startErrors.form && <FormAlert error={startErrors.form} />}
         <TextField
           label="Current password"
@@ -121,14 +121,14 @@ function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
 
   return (
     <div className="space-y-5">
-      <ol className="list-decimal space-y-2 pl-5 text-sm text-slate-700">
+      <ol className="list-decimal space-y-2 pl-5 text-sm text-slate-700 dark:text-gray-300">
         <li>Scan this QR code with your authenticator app.</li>
         <li>Enter the 6-digit code the app shows.</li>
       </ol>
-      <img src={setup.data.qrCodeDataUrl} alt="QR code to add Bastion to your authenticator app" className="size-48 rounded-lg ring-1 ring-slate-200" />
-      <p className="text-sm text-slate-700">
+      <img src={setup.data.qrCodeDataUrl} alt="QR code to add Bastion to your authenticator app" className="size-48 rounded-lg ring-1 ring-slate-200 dark:ring-gray-700" />
+      <p className="text-sm text-slate-700 dark:text-gray-300">
         Cannot scan? Enter this key by hand:{' '}
-        <code data-testid="totp-secret" className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs break-all">
+        <code data-testid="totp-secret" className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs break-all dark:bg-gray-800">
           {setup.data.secret}
         </code>
       </p>
@@ -147,8 +147,8 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
   return (
     <div className="space-y-4">
       <Notice>Two-factor authentication is on. Save these recovery codes now: they are shown only once.</Notice>
-      <p className="text-sm text-slate-700">Each code signs you in once if you lose your phone. Keep them somewhere safe, such as a password manager.</p>
-      <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-2 rounded-lg bg-slate-50 p-4 font-mono text-sm">
+      <p className="text-sm text-slate-700 dark:text-gray-300">Each code signs you in once if you lose your phone. Keep them somewhere safe, such as a password manager.</p>
+      <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-2 rounded-lg bg-slate-50 p-4 font-mono text-sm dark:bg-gray-800">
         {codes.map((code) => (
           <li key={code}>{code}</li>
         ))}
@@ -185,7 +185,7 @@ function Enabled({ remaining, onNewCodes }: { remaining: number; onNewCodes: (co
 
   return (
     <div className="space-y-8">
-      <p className="text-sm text-slate-700">
+      <p className="text-sm text-slate-700 dark:text-gray-300">
         Two-factor authentication is <strong>on</strong>. {remaining} of 10 recovery codes left.
       </p>
       <form
@@ -200,7 +200,7 @@ function Enabled({ remaining, onNewCodes }: { remaining: number; onNewCodes: (co
           regenerate.mutate({ code });
         }}
       >
-        <h2 id="regenerate-title" className="text-base font-semibold text-slate-900">
+        <h2 id="regenerate-title" className="text-base font-semibold text-slate-900 dark:text-gray-100">
           New recovery codes
         </h2>
         {regenerateErrors.form && <FormAlert error={regenerateErrors.form} />}
@@ -226,7 +226,7 @@ function Enabled({ remaining, onNewCodes }: { remaining: number; onNewCodes: (co
           disable.mutate({ password, code });
         }}
       >
-        <h2 id="disable-title" className="text-base font-semibold text-slate-900">
+        <h2 id="disable-title" className="text-base font-semibold text-slate-900 dark:text-gray-100">
           Turn off
         </h2>
         {disableErrors.form && <FormAlert error={disableErrors.form} />}
