@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes } from 'react';
+import type { ButtonHTMLAttributes, Ref } from 'react';
 import { Spinner } from './spinner.tsx';
 
 const variants = {
@@ -16,6 +16,7 @@ type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   pending?: boolean;
   /** Replaces the label while pending, e.g. "Signing in…". */
   pendingLabel?: string;
+  ref?: Ref<HTMLButtonElement>;
 };
 
 export function Button({ variant = 'primary', compact, pending = false, pendingLabel, disabled, className = '', children, ...props }: ButtonProps) {

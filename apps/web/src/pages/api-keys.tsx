@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { FormAlert, Notice } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Dialog } from '../components/dialog.tsx';
+import { useToast } from '../components/toast.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { BackToAccount, linkClasses, SignedIn } from '../components/signed-in.tsx';
 import { LoadingStatus } from '../components/spinner.tsx';
@@ -183,25 +184,28 @@ function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }
   const inputId = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
+  const toast = useToast();
   // The form that had focus is gone: keyboard and screen-reader users land on the key.
   useEffect(() => headingRef.current?.focus(), []);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(created.key);
       setCopied('yes');
+      toast('API key copied.');
     } catch {
       setCopied('failed');
+      toast('Copying failed: select the key and copy it yourself.', 'error');
     }
   };
   return (
-    <section aria-labelledby="new-key" className="space-y-3 rounded-xl border border-amber-300 bg-amber-50 p-4 sm:p-5 dark:bg-amber-950">
-      <h2 id="new-key" ref={headingRef} tabIndex={-1} className="text-base font-semibold text-amber-950 focus:outline-none">
+    <section aria-labelledby="new-key" className="space-y-3 rounded-xl border border-amber-300 bg-amber-50 p-4 sm:p-5 dark:border-amber-800 dark:bg-amber-950">
+      <h2 id="new-key" ref={headingRef} tabIndex={-1} className="text-base font-semibold text-amber-950 focus:outline-none dark:text-amber-100">
         Copy your new key now
       </h2>
       <p role="alert" className="text-sm text-amber-900 dark:text-amber-200">
         This is the only time “{created.name}” is shown. Store it in your service’s secret store; Bastion cannot show it again. If you lose it, revoke it and create a new one.
       </p>
-      <label htmlFor={inputId} className="block text-sm font-medium text-amber-950">
+      <label htmlFor={inputId} className="block text-sm font-medium text-amber-950 dark:text-amber-100">
         API key
       </label>
       <div className="flex flex-col gap-2 sm:flex-row">
@@ -234,10 +238,14 @@ function statusOf(key: ApiKey): { label: string; className: string } {
 
 function KeyList({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: (name: string) => void }) {
   const [confirming, setConfirming] = useState<ApiKey | null>(null);
+  const toast = useToast();
   const utils = trpc.useUtils();
   const revoke = trpc.apiKeys.revoke.useMutation({
     onSuccess: () => {
-      if (confirming) onRevoked(confirming.name);
+      if (confirming) {
+        onRevoked(confirming.name);
+        toast(`Revoked “${confirming.name}”.`);
+      }
       setConfirming(null);
       void utils.apiKeys.list.invalidate();
     },

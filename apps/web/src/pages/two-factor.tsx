@@ -4,6 +4,8 @@ import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { BackToAccount, SignedIn } from '../components/signed-in.tsx';
 import { LoadingStatus } from '../components/spinner.tsx';
+import { useToast } from '../components/toast.tsx';
+import { downloadText } from '../lib/download.ts';
 import { TextField } from '../components/text-field.tsx';
 import { noErrors, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
 import { focusFirstInvalid } from '../lib/focus.ts';
@@ -144,6 +146,16 @@ function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
 }
 
 function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+  const toast = useToast();
+  const text = `Bastion recovery codes (each works once)\n\n${codes.join('\n')}\n`;
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      toast('Recovery codes copied.');
+    } catch {
+      toast('Copying failed: download the codes or write them down.', 'error');
+    }
+  };
   return (
     <div className="space-y-4">
       <Notice>Two-factor authentication is on. Save these recovery codes now: they are shown only once.</Notice>
@@ -153,6 +165,14 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
           <li key={code}>{code}</li>
         ))}
       </ul>
+      <div className="flex flex-wrap gap-2">
+        <Button variant="secondary" onClick={() => void copy()}>
+          Copy codes
+        </Button>
+        <Button variant="secondary" onClick={() => downloadText('bastion-recovery-codes.txt', text)}>
+          Download codes
+        </Button>
+      </div>
       <Button onClick={onDone}>I have saved my codes</Button>
     </div>
   );
