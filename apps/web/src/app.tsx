@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, useSyncExternalStore, type ComponentType }
 import { PreferencesSync } from './components/preferences-sync.tsx';
 import { displayPreferences, subscribeDisplayPreferences } from './lib/preferences.ts';
 import { PreferencesPage } from './pages/preferences.tsx';
+import type { AppPath } from './paths.ts';
 import { Layout } from './components/layout.tsx';
 import { ToastProvider } from './components/toast.tsx';
 import { AdminAuditPage } from './pages/admin-audit.tsx';
@@ -29,7 +30,7 @@ import { SignUpPage } from './pages/sign-up.tsx';
 import { WebhooksPage } from './pages/webhooks.tsx';
 import { createApiClient, createQueryClient, trpc } from './trpc.ts';
 
-const PAGES: Record<string, ComponentType> = {
+const PAGES: Record<AppPath, ComponentType> = {
   '/': LandingPage,
   '/sign-up': SignUpPage,
   '/sign-in': SignInPage,
@@ -73,7 +74,7 @@ export function App() {
 function Routes() {
   const pathname = usePathname();
   useFocusHeadingOnNavigation(pathname);
-  const Page = PAGES[pathname] ?? NotFoundPage;
+  const Page = (PAGES as Record<string, ComponentType | undefined>)[pathname] ?? NotFoundPage;
   return (
     <Layout>
       <Page />
