@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, useSyncExternalStore, type ComponentType }
 import { PreferencesSync } from './components/preferences-sync.tsx';
 import { displayPreferences, subscribeDisplayPreferences } from './lib/preferences.ts';
 import { PreferencesPage } from './pages/preferences.tsx';
+import { ConfirmEmailChangePage, UndoEmailChangePage } from './pages/email-change-links.tsx';
 import type { AppPath } from './paths.ts';
 import { Layout } from './components/layout.tsx';
 import { ToastProvider } from './components/toast.tsx';
@@ -51,6 +52,8 @@ const PAGES: Record<AppPath, ComponentType> = {
   '/admin/audit': AdminAuditPage,
   '/webhooks': WebhooksPage,
   '/settings/preferences': PreferencesPage,
+  '/confirm-email-change': ConfirmEmailChangePage,
+  '/undo-email-change': UndoEmailChangePage,
 };
 
 export function App() {
@@ -83,7 +86,7 @@ function Routes() {
 }
 
 /** Pages anyone may see: a session ending while one is open changes nothing there but the header. */
-const PUBLIC_PAGES = new Set(['/', '/sign-in', '/sign-up', '/forgot-password', '/reset-password', '/verify-email', '/dev/mailbox']);
+const PUBLIC_PAGES = new Set(['/', '/sign-in', '/sign-up', '/forgot-password', '/reset-password', '/verify-email', '/dev/mailbox', '/confirm-email-change', '/undo-email-change']);
 
 /** When the session ends (here or in another tab), forgets everything cached and asks to sign in again. */
 function SessionEndWatcher() {

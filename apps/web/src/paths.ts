@@ -24,6 +24,8 @@ export const APP_PATHS = [
   '/admin/audit',
   '/webhooks',
   '/settings/preferences',
+  '/confirm-email-change',
+  '/undo-email-change',
 ] as const;
 
 export type AppPath = (typeof APP_PATHS)[number];

@@ -37,7 +37,7 @@ export function SignUpPage() {
     },
   });
 
-  if (session.status === 'signed-in') return <Redirect to="/account" />;
+  if (session.status === 'signed-in') return <Redirect to="/contacts" />;
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
