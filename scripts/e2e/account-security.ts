@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { watchApiRejections } from './api-rejections.ts';
+import { landOnAccount, signOut } from './harness.ts';
 
 interface Harness {
   browser: Browser;
@@ -81,7 +82,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByLabel('Password', { exact: true }).fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${baseUrl}/account`);
+      await landOnAccount(page, baseUrl);
       await page.getByText('Verified', { exact: true }).waitFor();
     });
 
@@ -124,7 +125,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
     });
 
     await step('sign out, then sign-in asks for a code and accepts one', async () => {
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signOut(page);
       await page.waitForURL(`${baseUrl}/sign-in`);
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByLabel('Password', { exact: true }).fill(password);
@@ -133,7 +134,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       // The enabling code's step is spent: the next step's code is the fresh one.
       await page.getByLabel('Code', { exact: true }).fill(await totpCode(secret, 1));
       await page.getByRole('button', { name: 'Verify' }).click();
-      await page.waitForURL(`${baseUrl}/account`);
+      await landOnAccount(page, baseUrl);
       await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
     });
 
@@ -157,7 +158,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
 
     await step('forgot password: the mailed link sets a new password; sign-in then takes a recovery code', async () => {
       await page.goto(`${baseUrl}/account`);
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signOut(page);
       await page.waitForURL(`${baseUrl}/sign-in`);
       await page.getByRole('link', { name: 'Forgot your password?' }).click();
       await page.getByLabel('Email', { exact: true }).fill(email);
@@ -177,7 +178,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByLabel('Code', { exact: true }).fill(recoveryCode);
       await page.getByRole('button', { name: 'Verify' }).click();
-      await page.waitForURL(`${baseUrl}/account`);
+      await landOnAccount(page, baseUrl);
     });
 
     await step('account security pages: no console errors, page errors or API rejections', async () => {
