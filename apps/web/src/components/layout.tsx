@@ -38,7 +38,7 @@ function Header() {
   return (
     <header className="relative border-b border-slate-200 bg-white dark:border-gray-700 dark:bg-gray-900">
       <div className="mx-auto flex h-16 max-w-5xl items-center justify-between gap-2 px-4">
-        <Link to="/" className="flex min-h-11 shrink-0 items-center gap-2 rounded-md text-lg font-bold tracking-tight focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-indigo-600">
+        <Link to="/" className="flex min-h-11 min-w-11 shrink-0 items-center gap-2 rounded-md text-lg font-bold tracking-tight focus-visible:outline-2 focus-visible:outline-offset-4 focus-visible:outline-indigo-600">
           <img src="/favicon.svg" alt="" className="size-7" />
           {/* The narrowest phones need the room for the signed-in links; the logo keeps the name for screen readers. */}
           <span className="max-[400px]:sr-only">Bastion</span>

@@ -34,14 +34,22 @@ function PreferencesForm() {
   const toast = useToast();
   const preferences = trpc.preferences.get.useQuery();
   const update = trpc.preferences.update.useMutation({
+    // Shown at once (the controls included), then confirmed or rolled back by the answer.
+    onMutate: (saved) => {
+      const previous = utils.preferences.get.getData();
+      if (previous) utils.preferences.get.setData(undefined, { ...previous, ...saved, updatedAt: previous.updatedAt ?? new Date().toISOString() });
+      return previous;
+    },
     onSuccess: (saved) => {
       utils.preferences.get.setData(undefined, saved);
       toast('Preferences saved.');
     },
-    onError: () => {
-      // Back to what the server holds: the change was applied before it was saved.
-      const saved = utils.preferences.get.getData();
-      if (saved) setDisplayPreferences(effectivePreferences(saved));
+    onError: (_error, _patch, previous) => {
+      // Back to what the server holds: the change was shown before it was saved.
+      if (previous) {
+        utils.preferences.get.setData(undefined, previous);
+        setDisplayPreferences(effectivePreferences(previous));
+      }
       toast('Your preferences could not be saved. Try again.', 'error');
     },
   });
