@@ -44,7 +44,7 @@ type Kind = Exclude<RouterInputs['auth']['securityLog'], void | undefined>['kind
 
 const KINDS: { value: Kind | ''; label: string }[] = [
   { value: '', label: 'All events' },
-  { value: 'alerts', label: 'Alerts: failed sign-ins, lockouts' },
+  { value: 'alerts', label: 'Alerts only' },
   { value: 'sign_ins', label: 'Sign-ins' },
   { value: 'sessions', label: 'Sessions' },
   { value: 'account', label: 'Account changes' },
@@ -77,6 +77,7 @@ function SecurityLog() {
         </label>
         <select
           id={filterId}
+          aria-describedby={`${filterId}-hint`}
           value={kind ?? ''}
           onChange={(event) => setKind(event.target.value)}
           className="block min-h-11 w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:w-auto sm:text-sm dark:border-gray-700 dark:bg-gray-800 dark:text-gray-100"
@@ -87,6 +88,9 @@ function SecurityLog() {
             </option>
           ))}
         </select>
+        <p id={`${filterId}-hint`} className="text-sm text-slate-500 dark:text-gray-400">
+          Alerts are failed sign-ins and codes, paused sign-ins, reused sessions and refused API keys.
+        </p>
       </div>
       {log.isPending && <LoadingStatus label="Loading events…" />}
       {log.isError && <FormAlert error={{ message: 'The security log could not be loaded. Reload the page to try again.' }} />}
