@@ -4,6 +4,7 @@
  * sign out → sign in with a code.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { watchApiRejections } from './api-rejections.ts';
@@ -120,6 +121,18 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await harness.assertNoHorizontalOverflow(page, '/account/two-factor');
       await harness.screenshot(page, 'two-factor-codes-360');
       await page.setViewportSize(harness.viewports.WIDE);
+    });
+
+    await step('recovery codes: Copy puts them on the clipboard (with a toast), Download saves them as a file', async () => {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+      await page.getByRole('button', { name: 'Copy codes' }).click();
+      await page.getByTestId('toast').filter({ hasText: 'Recovery codes copied.' }).waitFor();
+      const copied = String(await page.evaluate('navigator.clipboard.readText()'));
+      assert(copied.includes(recoveryCode), 'the clipboard does not hold the recovery codes');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download codes' }).click()]);
+      assert(download.suggestedFilename() === 'bastion-recovery-codes.txt', `downloaded as ${download.suggestedFilename()}`);
+      const saved = await download.path();
+      assert(readFileSync(saved, 'utf8').includes(recoveryCode), 'the downloaded file does not hold the recovery codes');
       await page.getByRole('button', { name: 'I have saved my codes' }).click();
       await page.getByText('10 of 10 recovery codes left').waitFor();
     });
