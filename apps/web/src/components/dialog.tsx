@@ -6,8 +6,8 @@ import { Button } from './button.tsx';
  * opener on close — all by the browser.
  *
  * Closing it by Escape or × after typing into it asks first, so a slip of the key does not lose the
- * edits. Any input inside counts as an edit unless the caller says otherwise with `dirty`. The
- * caller's own Cancel buttons close without asking (a deliberate choice).
+ * edits. Any input inside counts as an edit (not choosing a file: that starts an action) unless the
+ * caller says otherwise with `dirty`. The caller's own Cancel buttons close without asking.
  */
 export function Dialog({ title, open, onClose, children, dirty }: { title: string; open: boolean; onClose: () => void; children: ReactNode; dirty?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -39,7 +39,11 @@ export function Dialog({ title, open, onClose, children, dirty }: { title: strin
         event.preventDefault();
         setConfirming(true);
       }}
-      onInput={() => setEdited(true)}
+      onInput={(event) => {
+        // Choosing a file starts an action (an import) rather than an edit that could be lost.
+        const target = event.target as HTMLInputElement;
+        if (target.type !== 'file' && !target.readOnly) setEdited(true);
+      }}
       className="m-auto max-h-[90dvh] w-[calc(100%-2rem)] max-w-lg rounded-2xl bg-white p-0 shadow-xl ring-1 ring-slate-200 backdrop:bg-slate-900/40 dark:bg-gray-900 dark:ring-gray-700"
     >
       {open && (
