@@ -1,7 +1,7 @@
 import type { RouterOutputs } from '@bastion/api';
 import { SCOPE_NAMES, SCOPES, type Scope } from '@bastion/api/scopes';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { FormAlert, Notice } from '../components/alerts.tsx';
+import { FormAlert } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
 import { Dialog } from '../components/dialog.tsx';
 import { useToast } from '../components/toast.tsx';
@@ -37,7 +37,6 @@ export function ApiKeysPage() {
 function ApiKeys() {
   const keys = trpc.apiKeys.list.useQuery();
   const [created, setCreated] = useState<CreatedKey | null>(null);
-  const [revoked, setRevoked] = useState<string | null>(null);
   return (
     <Card wide>
       <PageHeading
@@ -55,22 +54,16 @@ function ApiKeys() {
       {created ? (
         <NewKey created={created} onDone={() => setCreated(null)} />
       ) : (
-        <CreateKeyForm
-          onCreated={(key) => {
-            setRevoked(null);
-            setCreated(key);
-          }}
-        />
+        <CreateKeyForm onCreated={setCreated} />
       )}
       <section aria-labelledby="your-keys" className="mt-8">
         <h2 id="your-keys" className="mb-2 text-base font-semibold text-slate-900 dark:text-gray-100">
           Your keys
         </h2>
-        {revoked && <Notice>{`Revoked “${revoked}”. Services using it are refused from now on.`}</Notice>}
         {keys.isPending && <LoadingStatus label="Loading keys…" />}
         {keys.isError && <FormAlert error={{ message: 'Your keys could not be loaded. Reload the page to try again.' }} />}
         {keys.data && keys.data.length === 0 && <p className="text-sm text-slate-600 dark:text-gray-400">No API keys yet. Create one above when a service needs to reach your data.</p>}
-        {keys.data && keys.data.length > 0 && <KeyList keys={keys.data} onRevoked={setRevoked} />}
+        {keys.data && keys.data.length > 0 && <KeyList keys={keys.data} />}
       </section>
       <BackToAccount />
     </Card>
@@ -191,7 +184,7 @@ function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }
     try {
       await navigator.clipboard.writeText(created.key);
       setCopied('yes');
-      toast('API key copied.');
+      toast('Copied to the clipboard.');
     } catch {
       setCopied('failed');
       toast('Copying failed: select the key and copy it yourself.', 'error');
@@ -219,10 +212,6 @@ function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }
         />
         <Button onClick={() => void copy()}>{copied === 'yes' ? 'Copied' : 'Copy key'}</Button>
       </div>
-      <p role="status" className="min-h-5 text-sm text-amber-900 dark:text-amber-200">
-        {copied === 'yes' && 'Copied to the clipboard.'}
-        {copied === 'failed' && 'Copying failed: select the key and copy it yourself.'}
-      </p>
       <Button variant="secondary" onClick={onDone}>
         I have stored it
       </Button>
@@ -236,16 +225,13 @@ function statusOf(key: ApiKey): { label: string; className: string } {
   return { label: 'Active', className: 'bg-emerald-50 text-emerald-700 ring-emerald-600/20 dark:bg-emerald-950 dark:text-emerald-300' };
 }
 
-function KeyList({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: (name: string) => void }) {
+function KeyList({ keys }: { keys: ApiKey[] }) {
   const [confirming, setConfirming] = useState<ApiKey | null>(null);
   const toast = useToast();
   const utils = trpc.useUtils();
   const revoke = trpc.apiKeys.revoke.useMutation({
     onSuccess: () => {
-      if (confirming) {
-        onRevoked(confirming.name);
-        toast(`Revoked “${confirming.name}”.`);
-      }
+      if (confirming) toast(`Revoked “${confirming.name}”. Services using it are refused from now on.`);
       setConfirming(null);
       void utils.apiKeys.list.invalidate();
     },
