@@ -142,6 +142,11 @@ export async function walkWebShell({ browser, startDevServer }: { browser: Brows
       const menu = page.locator('header [id]').filter({ has: page.getByRole('link', { name: 'Account', exact: true }) });
       await menu.waitFor();
       checkTapTargets(await boxesOf(menu), 'open account menu');
+      await noSeriousAxe(page, `${baseUrl}/account`, async (checked) => {
+        await checked.getByTestId('account-email').waitFor();
+        await openAccountMenu(checked);
+        await checked.getByRole('link', { name: 'Settings', exact: true }).waitFor();
+      });
       await screenshot(page, 'header-menu-360');
       await page.setViewportSize(WIDE);
       await screenshot(page, 'header-menu-1280');
@@ -195,6 +200,23 @@ export async function walkWebShell({ browser, startDevServer }: { browser: Brows
       const time = await page.locator('time').first().innerText();
       assert(/\d{2}\.\d{2}\.\d{4}/.test(time), `the security log shows "${time}", not a German date`);
       await both(page, 'security-log-dark');
+      // Every other page of the account in dark, at 360 px: looked at for contrast and overlap.
+      await page.setViewportSize(NARROW);
+      for (const [pathname, name] of [
+        ['/account/sessions', 'sessions'],
+        ['/account/two-factor', 'two-factor'],
+        ['/account/api-keys', 'api-keys'],
+        ['/account/password', 'password'],
+        ['/account/privacy', 'privacy'],
+        ['/webhooks', 'webhooks'],
+        ['/dev/mailbox', 'dev-mailbox'],
+      ] as const) {
+        await page.goto(`${baseUrl}${pathname}`);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        await assertNoHorizontalOverflow(page, pathname);
+        await screenshot(page, `${name}-dark-360`);
+      }
+      await page.setViewportSize(WIDE);
       await noSeriousAxe(page, `${baseUrl}/settings/preferences`, async (checked) => {
         await checked.getByRole('heading', { level: 1, name: 'Preferences' }).waitFor();
       });
@@ -271,6 +293,9 @@ export async function walkWebShell({ browser, startDevServer }: { browser: Brows
       for (let index = 0; index < (await shown.count()); index++) types.push(await shown.nth(index).getAttribute('data-event-type'));
       assert(types.every((type) => type === 'login_failed'), `the alerts filter shows ${types.join(', ')}`);
       await both(page, 'security-log-alerts');
+      await noSeriousAxe(page, `${baseUrl}/account/security-log?kind=alerts`, async (checked) => {
+        await checked.locator('[data-alert]').first().waitFor();
+      });
       await page.goBack();
       await page.waitForURL(`${baseUrl}/account/security-log`);
       await page.locator('[data-event-type="email_changed"]').waitFor();
