@@ -105,7 +105,7 @@ function SecurityLog() {
                   {alert && <span className="rounded-full bg-red-100 px-2 py-0.5 text-xs font-semibold text-red-800 dark:bg-red-900 dark:text-red-100">Alert</span>}
                   {LABELS[item.type] ?? item.type}
                 </p>
-                <p className="text-xs text-slate-500 dark:text-gray-400">
+                <p className={`text-xs ${alert ? 'text-red-800 dark:text-red-200' : 'text-slate-500 dark:text-gray-400'}`}>
                   <time dateTime={item.createdAt}>{formatDateTime(item.createdAt)}</time> · {item.device} · {item.ip ?? 'unknown address'}
                 </p>
               </li>
