@@ -26,8 +26,14 @@ if (!databaseUrl) {
 }
 await runMigrations(databaseUrl);
 
+/**
+ * The workspace's own sources: a plain --watch follows every imported file, node_modules/.pnpm
+ * included, and restarted the API (a 502 in the open page) when a package there changed.
+ */
+const WATCHED = ['apps/server/src', 'packages/api/src', 'packages/db/src'];
+
 const children: ChildProcess[] = [
-  spawn(process.execPath, [...process.execArgv, '--watch', 'apps/server/src/main.ts'], {
+  spawn(process.execPath, [...process.execArgv, ...WATCHED.flatMap((dir) => ['--watch-path', dir]), 'apps/server/src/main.ts'], {
     stdio: 'inherit',
     env: { ...env, DATABASE_URL: databaseUrl, MIGRATE_ON_START: 'false' },
   }),
@@ -37,8 +43,20 @@ const children: ChildProcess[] = [
   }),
 ];
 
-const mailbox = config.mail.smtpUrl ? '' : `  mail ${config.http.appOrigin}/dev/mailbox?key=${env.DEV_MAILBOX_KEY}\n`;
-console.log(`\n  Bastion dev\n  web  http://localhost:${WEB_PORT}\n  api  http://${config.http.host}:${config.http.port}/trpc\n${mailbox}`);
+/** The banner waits for the API: before it listens, the web page only gets proxy errors. */
+async function apiListening(): Promise<boolean> {
+  const url = `http://${config.http.host}:${config.http.port}/healthz`;
+  for (;;) {
+    if (children[0]!.exitCode !== null) return false;
+    try {
+      if ((await fetch(url)).ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 
 let stopping = false;
 async function stop(code: number) {
@@ -52,3 +70,6 @@ async function stop(code: number) {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 for (const child of children) child.once('exit', (code) => void stop(code ?? 1));
+
+const mailbox = config.mail.smtpUrl ? '' : `  mail ${config.http.appOrigin}/dev/mailbox?key=${env.DEV_MAILBOX_KEY}\n`;
+void apiListening().then((up) => up && console.log(`\n  Bastion dev\n  web  http://localhost:${WEB_PORT}\n  api  http://${config.http.host}:${config.http.port}/trpc\n${mailbox}`));

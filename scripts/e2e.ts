@@ -2,7 +2,7 @@
  * Browser end-to-end test of the production build: starts the real server (NODE_ENV=production,
  * strict CSP, Secure `__Host-` cookies, embedded PostgreSQL) and walks the web app in Chromium.
  *
- *   pnpm build && node scripts/e2e.ts       (CHROMIUM_PATH overrides /usr/bin/chromium)
+ *   pnpm build && node scripts/e2e.ts       (CHROMIUM_PATH overrides /usr/bin/chromium; E2E_ONLY=web-shell runs one walk)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,12 +16,25 @@ import { walkAssistant } from './e2e/assistant.ts';
 import { walkContacts } from './e2e/contacts.ts';
 import { walkWebhooks } from './e2e/webhooks.ts';
 import { walkConnectedAccounts } from './e2e/connected-accounts.ts';
-import { assert, assertNoHorizontalOverflow, isAborted, NARROW, results, resume, root, screenshot, screenshotDir, step, WIDE } from './e2e/harness.ts';
+import { walkWebShell } from './e2e/web-shell.ts';
+import { assert, assertNoHorizontalOverflow, isAborted, landOnAccount, NARROW, results, resume, root, screenshot, screenshotDir, signOut, step, WIDE } from './e2e/harness.ts';
 import { walkAccountSecurity } from './e2e/account-security.ts';
 import { walkCompliance } from './e2e/compliance.ts';
 import { watchApiRejections, type ApiRejections } from './e2e/api-rejections.ts';
 
 const READY_TIMEOUT_MS = 60_000;
+
+/**
+ * `E2E_ONLY=web-shell,compliance` runs only those walks. `main` is sign-up to sign-out with the
+ * contacts, api-keys and assistant walks inside it; naming one of those runs the sign-up and
+ * sign-out around it and only that one. All walks by default.
+ */
+const ONLY = process.env.E2E_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
+const MAIN_PARTS = ['contacts', 'api-keys', 'assistant'];
+const WALKS = ['main', ...MAIN_PARTS, 'account-security', 'compliance', 'webhooks', 'web-shell', 'connected-accounts'];
+const unknownWalks = ONLY?.filter((name) => !WALKS.includes(name)) ?? [];
+if (unknownWalks.length > 0) throw new Error(`E2E_ONLY: unknown walk ${unknownWalks.join(', ')} (known: ${WALKS.join(', ')})`);
+const selected = (name: string) => !ONLY || ONLY.includes(name);
 const STOP_TIMEOUT_MS = 20_000;
 
 function ensureWebBuild() {
@@ -99,9 +112,8 @@ async function stopServer(child: ChildProcess) {
   clearTimeout(timer);
 }
 
-/** `E2E_ONLY=contacts,assistant` runs only those walks (after the sign-up they need). */
-const only = process.env.E2E_ONLY?.split(',').map((name) => name.trim());
-const wants = (walkName: string) => !only || only.includes(walkName);
+/** A part of the main walk: run with `main`, or named on its own. */
+const wants = (part: string) => selected('main') || selected(part);
 
 async function walk(page: Page, baseUrl: string, api: ApiRejections) {
   const email = `e2e-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
@@ -116,7 +128,7 @@ async function walk(page: Page, baseUrl: string, api: ApiRejections) {
     const html = (await response?.text()) ?? '';
     assert(!/<script(?![^>]*\ssrc=)[^>]*>/i.test(html), 'index.html has an inline script, which the CSP blocks');
     assert(!/<style|\sstyle=/i.test(html), 'index.html has inline styles, which the CSP blocks');
-    await page.getByRole('heading', { level: 1, name: /your account, secured/i }).waitFor();
+    await page.getByRole('heading', { level: 1, name: /secured/i }).waitFor();
   });
 
   await step('a signed-out visit to / and /sign-in asks nothing about the session (no auth.me, no auth.refresh, no 401)', async () => {
@@ -153,7 +165,7 @@ async function walk(page: Page, baseUrl: string, api: ApiRejections) {
   await step('sign in shows the account', async () => {
     await passwordField().fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${baseUrl}/account`);
+    await landOnAccount(page, baseUrl);
     const shown = await page.getByTestId('account-email').textContent();
     assert(shown === email, `account shows "${shown}", expected "${email}"`);
   });
@@ -204,7 +216,7 @@ async function walk(page: Page, baseUrl: string, api: ApiRejections) {
   if (wants('api-keys')) await walkApiKeys(page, baseUrl);
 
   await step('sign out lands on sign-in, and the account is then out of reach', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signOut(page);
     await page.waitForURL(`${baseUrl}/sign-in`);
     await page.getByRole('status').filter({ hasText: 'You have signed out' }).waitFor();
     // The device cookie stays on purpose: it marks this browser as one that signed in before
@@ -212,7 +224,8 @@ async function walk(page: Page, baseUrl: string, api: ApiRejections) {
     const cookies = (await page.context().cookies(baseUrl)).filter((cookie) => cookie.name !== '__Host-bastion_device');
     assert(cookies.length === 0, `cookies left after signing out: ${cookies.map((c) => c.name).join(', ')}`);
     await page.goto(`${baseUrl}/account`);
-    await page.waitForURL(`${baseUrl}/sign-in`);
+    // Sent to sign in, with the way back to the page asked for.
+    await page.waitForURL(`${baseUrl}/sign-in?next=%2Faccount`);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
 
@@ -297,15 +310,21 @@ async function main(): Promise<number> {
         if (message.type() !== 'error' || api.consoleError(message.text(), message.location().url)) return;
         browserErrors.push(`console error: ${message.text()} (${message.location().url || 'no url'})`);
       });
-      await walk(page, server.baseUrl, api);
-      if (wants('assistant')) await walkAssistant(page, server.baseUrl, server.databaseUrl());
+      if (selected('main') || MAIN_PARTS.some(selected)) {
+        await walk(page, server.baseUrl, api);
+        if (wants('assistant')) await walkAssistant(page, server.baseUrl, server.databaseUrl());
+      }
       resume(); // each walk and the error check below are independent of how far the previous got
-      if (wants('account-security')) await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
+      if (selected('account-security')) {
+        await walkAccountSecurity({ browser, productionUrl: server.baseUrl, startDevServer, step, assert, screenshot, assertNoHorizontalOverflow, viewports: { NARROW, WIDE } });
+      }
       resume();
-      if (wants('compliance')) await walkCompliance(browser, server.baseUrl, server.databaseUrl());
-      if (wants('webhooks')) await walkWebhooks({ browser, startDevServer });
+      if (selected('compliance')) await walkCompliance(browser, server.baseUrl, server.databaseUrl());
+      if (selected('webhooks')) await walkWebhooks({ browser, startDevServer });
       resume();
-      await walkConnectedAccounts({ browser, startDevServer });
+      if (selected('web-shell')) await walkWebShell({ browser, startDevServer });
+      resume();
+      if (selected('connected-accounts')) await walkConnectedAccounts({ browser, startDevServer });
       resume();
       await step('no console errors, page errors (CSP violations included) or unexpected API rejections', async () => {
         const errors = [...browserErrors, ...api.errors()];

@@ -4,9 +4,11 @@
  * sign out → sign in with a code.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { watchApiRejections } from './api-rejections.ts';
+import { landOnAccount, signOut } from './harness.ts';
 
 interface Harness {
   browser: Browser;
@@ -81,7 +83,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByLabel('Password', { exact: true }).fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${baseUrl}/account`);
+      await landOnAccount(page, baseUrl);
       await page.getByText('Verified', { exact: true }).waitFor();
     });
 
@@ -119,12 +121,24 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await harness.assertNoHorizontalOverflow(page, '/account/two-factor');
       await harness.screenshot(page, 'two-factor-codes-360');
       await page.setViewportSize(harness.viewports.WIDE);
+    });
+
+    await step('recovery codes: Copy puts them on the clipboard (with a toast), Download saves them as a file', async () => {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+      await page.getByRole('button', { name: 'Copy codes' }).click();
+      await page.getByTestId('toast').filter({ hasText: 'Recovery codes copied.' }).waitFor();
+      const copied = String(await page.evaluate('navigator.clipboard.readText()'));
+      assert(copied.includes(recoveryCode), 'the clipboard does not hold the recovery codes');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download codes' }).click()]);
+      assert(download.suggestedFilename() === 'bastion-recovery-codes.txt', `downloaded as ${download.suggestedFilename()}`);
+      const saved = await download.path();
+      assert(readFileSync(saved, 'utf8').includes(recoveryCode), 'the downloaded file does not hold the recovery codes');
       await page.getByRole('button', { name: 'I have saved my codes' }).click();
       await page.getByText('10 of 10 recovery codes left').waitFor();
     });
 
     await step('sign out, then sign-in asks for a code and accepts one', async () => {
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signOut(page);
       await page.waitForURL(`${baseUrl}/sign-in`);
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByLabel('Password', { exact: true }).fill(password);
@@ -133,7 +147,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       // The enabling code's step is spent: the next step's code is the fresh one.
       await page.getByLabel('Code', { exact: true }).fill(await totpCode(secret, 1));
       await page.getByRole('button', { name: 'Verify' }).click();
-      await page.waitForURL(`${baseUrl}/account`);
+      await landOnAccount(page, baseUrl);
       await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
     });
 
@@ -157,7 +171,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
 
     await step('forgot password: the mailed link sets a new password; sign-in then takes a recovery code', async () => {
       await page.goto(`${baseUrl}/account`);
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signOut(page);
       await page.waitForURL(`${baseUrl}/sign-in`);
       await page.getByRole('link', { name: 'Forgot your password?' }).click();
       await page.getByLabel('Email', { exact: true }).fill(email);
@@ -177,7 +191,7 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByLabel('Code', { exact: true }).fill(recoveryCode);
       await page.getByRole('button', { name: 'Verify' }).click();
-      await page.waitForURL(`${baseUrl}/account`);
+      await landOnAccount(page, baseUrl);
     });
 
     await step('account security pages: no console errors, page errors or API rejections', async () => {

@@ -40,7 +40,7 @@ export async function walkApiKeys(page: Page, baseUrl: string) {
     key = await page.getByTestId('new-api-key').inputValue();
     assert(KEY.test(key), `the key shown is not bst_<prefix>_<secret>: ${key}`);
     await page.getByRole('button', { name: 'Copy key' }).click();
-    await page.getByRole('status').filter({ hasText: /Copied to the clipboard|Copying failed/ }).waitFor();
+    await page.getByTestId('toast').filter({ hasText: /Copied to the clipboard|Copying failed/ }).waitFor();
     await screenshot(page, 'api-keys-new-1280');
     await page.setViewportSize(NARROW);
     await assertNoHorizontalOverflow(page, '/account/api-keys (new key)');
@@ -87,7 +87,7 @@ export async function walkApiKeys(page: Page, baseUrl: string) {
     await screenshot(page, 'api-keys-revoke-1280');
     await dialog.getByRole('button', { name: 'Revoke key' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    await page.getByRole('status').filter({ hasText: 'Revoked “Nightly digest”' }).waitFor();
+    await page.getByTestId('toast').filter({ hasText: 'Revoked “Nightly digest”' }).waitFor();
     await keyRows().filter({ hasText: 'Revoked' }).waitFor();
     const refused = await rest('/contacts');
     assert(refused.status === 401, `a revoked key answered ${refused.status}`);

@@ -28,7 +28,7 @@ export async function walkAssistant(page: Page, baseUrl: string, databaseUrl: st
     }
     await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${baseUrl}/account`);
+    await page.waitForURL(`${baseUrl}/contacts`);
     await page.getByRole('link', { name: 'Assistant', exact: true }).click();
     await page.waitForURL(`${baseUrl}/assistant`);
     await page.getByTestId('local-provider-badge').waitFor();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { Browser, Page } from 'playwright-core';
-import { assert, assertNoHorizontalOverflow, axeViolations, NARROW, screenshot, step, WIDE } from './harness.ts';
+import { assert, assertNoHorizontalOverflow, axeViolations, landOnAccount, NARROW, openAccountMenu, screenshot, signOut, step, WIDE } from './harness.ts';
 
 
 async function both(page: Page, name: string) {
@@ -39,7 +39,7 @@ export async function walkCompliance(browser: Browser, baseUrl: string, database
     await page.getByLabel('Email', { exact: true }).fill(who.email);
     await page.getByLabel('Password', { exact: true }).fill(who.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${baseUrl}/account`);
+    await landOnAccount(page, baseUrl);
   };
 
   try {
@@ -48,7 +48,8 @@ export async function walkCompliance(browser: Browser, baseUrl: string, database
       await signUp(pat);
       await sql`update users set role = 'admin', email_verified_at = now() where email = ${admin.email}`;
       await signIn(admin);
-      await page.getByRole('link', { name: 'Admin', exact: true }).click();
+      await openAccountMenu(page);
+      await page.getByRole('link', { name: 'Administration', exact: true }).click();
       await page.waitForURL(`${baseUrl}/admin/users`);
       await page.getByLabel('Search').fill(pat.email.slice(0, 18));
       await page.getByRole('list', { name: 'Users' }).getByRole('link', { name: pat.email }).waitFor();
@@ -98,13 +99,15 @@ export async function walkCompliance(browser: Browser, baseUrl: string, database
       });
       assert(violations.length === 0, `audit log: ${violations.join('\n')}`);
       await sql`update users set disabled_at = null where email = ${pat.email}`;
-      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signOut(page);
       await page.waitForURL(`${baseUrl}/sign-in`);
     });
 
     await step('compliance: a plain user has no admin link, and the admin pages say so', async () => {
       await signIn(pat);
-      assert((await page.getByRole('link', { name: 'Admin', exact: true }).count()) === 0, 'a plain user sees the Admin link');
+      await openAccountMenu(page);
+      await page.getByRole('link', { name: 'Settings', exact: true }).waitFor();
+      assert((await page.getByRole('link', { name: 'Administration', exact: true }).count()) === 0, 'a plain user sees the Administration link');
       await page.goto(`${baseUrl}/admin/users`);
       await page.getByRole('heading', { level: 1, name: 'Not available' }).waitFor();
     });

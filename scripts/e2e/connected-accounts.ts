@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { OAuth2Server } from 'oauth2-mock-server';
 import type { Browser } from 'playwright-core';
-import { assert, assertNoHorizontalOverflow, axeViolations, NARROW, screenshot, step, WIDE } from './harness.ts';
+import { assert, assertNoHorizontalOverflow, axeViolations, landOnAccount, NARROW, screenshot, step, WIDE } from './harness.ts';
 import type { StartDevServer } from './webhooks.ts';
 
 const CLIENT_ID = 'bastion-e2e-client';
@@ -33,7 +33,7 @@ export async function walkConnectedAccounts({ browser, startDevServer }: { brows
     await step('connected accounts: "Continue with Google" on sign-up creates a signed-in account', async () => {
       await page.goto(`${baseUrl()}/sign-up`);
       await page.getByRole('button', { name: 'Continue with Google' }).click();
-      await page.waitForURL(`${baseUrl()}/account`);
+      await landOnAccount(page, baseUrl());
       await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
     });
 
@@ -71,7 +71,7 @@ export async function walkConnectedAccounts({ browser, startDevServer }: { brows
       await context.clearCookies();
       await page.goto(`${baseUrl()}/sign-in`);
       await page.getByRole('button', { name: 'Continue with Google' }).click();
-      await page.waitForURL(`${baseUrl()}/account`);
+      await landOnAccount(page, baseUrl());
       await page.getByTestId('account-email').filter({ hasText: email }).waitFor();
     });
 

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import type { ApiRejections } from './api-rejections.ts';
 import { readFileSync } from 'node:fs';
-import { assert, assertNoHorizontalOverflow, axeViolations, NARROW, screenshot, step, WIDE } from './harness.ts';
+import { assert, assertNoHorizontalOverflow, axeViolations, NARROW, openAccountMenu, screenshot, step, WIDE } from './harness.ts';
 
 /**
  * Contacts: create, duplicate email, CSV import preview/confirm/report, debounced search, tag
@@ -124,7 +124,7 @@ export async function walkContacts(page: Page, baseUrl: string, api: ApiRejectio
     await page.getByRole('button', { name: 'Edit Grace Hopper' }).click();
     await dialog().getByLabel('Company').fill('Unsaved Co');
     await page.keyboard.press('Escape');
-    await dialog().getByRole('alert').filter({ hasText: 'You have unsaved changes' }).waitFor();
+    await dialog().getByRole('alert').filter({ hasText: 'Discard your changes?' }).waitFor();
     await dialog().getByRole('button', { name: 'Keep editing' }).click();
     assert((await dialog().getByLabel('Company').inputValue()) === 'Unsaved Co', 'the edit was lost');
     await dialog().getByRole('button', { name: 'Close' }).click();
@@ -257,7 +257,8 @@ export async function walkContacts(page: Page, baseUrl: string, api: ApiRejectio
     await page.getByTestId('toast').filter({ hasText: /Import undone: 37 contacts removed/ }).waitFor();
     await page.getByText('1 contact', { exact: true }).waitFor();
     await rows().filter({ hasText: 'Grace Hopper' }).waitFor();
-    await page.getByRole('link', { name: 'Account' }).or(page.getByRole('link', { name: /Ada Lovelace/ })).first().click();
+    await openAccountMenu(page);
+    await page.getByRole('link', { name: 'Account', exact: true }).click();
     await page.waitForURL(`${baseUrl}/account`);
   });
 }

@@ -75,3 +75,22 @@ export async function axeViolations(page: Page, url: string, prepare: (page: Pag
     await context.close();
   }
 }
+
+/** The header's account menu (avatar button), opened. */
+export async function openAccountMenu(page: Page) {
+  const button = page.getByRole('button', { name: /Account menu/ });
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+}
+
+/** Signs out from the header's account menu. */
+export async function signOut(page: Page) {
+  await openAccountMenu(page);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+}
+
+/** Sign-in lands on Contacts; these checks continue on the account page. */
+export async function landOnAccount(page: Page, baseUrl: string) {
+  await page.waitForURL(`${baseUrl}/contacts`);
+  await page.goto(`${baseUrl}/account`);
+  await page.getByTestId('account-email').waitFor();
+}

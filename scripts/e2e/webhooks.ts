@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
-import { assert, assertNoHorizontalOverflow, NARROW, screenshot, step, WIDE } from './harness.ts';
+import { assert, assertNoHorizontalOverflow, landOnAccount, NARROW, screenshot, step, WIDE } from './harness.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -94,7 +94,7 @@ export async function walkWebhooks({ browser, startDevServer }: { browser: Brows
       }
       await page.getByLabel('Password', { exact: true }).fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${baseUrl}/account`);
+      await landOnAccount(page, baseUrl);
       await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
       await page.waitForURL(`${baseUrl}/webhooks`);
       await page.getByText('No endpoints yet').waitFor();

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import compression from 'compression';
 import cors from 'cors';
@@ -152,12 +152,16 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     // its clients need it (ADR 050).
     app.use(compression());
     app.use(express.static(webDistDir, { index: false, maxAge: '1h', immutable: false }));
+    const pages = knownPages(webDistDir);
     // The SPA's client-side routes; unknown API-ish paths still 404.
     app.get(/^\/(?!trpc|api|metrics|healthz|readyz|account\/export\/|auth\/oauth\/).*/, (req, res, next) => {
       if (!req.accepts('html')) return next();
       // Development-only pages (the mailbox) do not exist in production.
       if (config.isProduction && req.path.startsWith('/dev/')) return next();
       res.setHeader('cache-control', 'no-cache');
+      // Any path that is no page of the app still gets the app (it shows its not-found page), with
+      // the status that tells crawlers, monitors and link checkers the truth.
+      if (pages && !pages.has(req.path)) res.status(404);
       res.sendFile(path.join(webDistDir, 'index.html'));
     });
   }
@@ -175,4 +179,13 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
   };
   app.use(errorHandler);
   return app;
+}
+
+/** The page paths the web build lists in routes.json; null for a build without the list (every path is then served as a page). */
+function knownPages(webDistDir: string): ReadonlySet<string> | null {
+  const file = path.join(webDistDir, 'routes.json');
+  if (!existsSync(file)) return null;
+  const paths: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(paths) || !paths.every((entry) => typeof entry === 'string')) throw new Error(`${file} is not a list of paths`);
+  return new Set(paths);
 }

@@ -2,6 +2,7 @@ import type { RouterOutputs } from '@bastion/api';
 import { useQueryClient } from '@tanstack/react-query';
 import { isUnauthorized } from './lib/api-error.ts';
 import { navigate } from './lib/router.tsx';
+import { announceSessionEnded } from './lib/session-end.ts';
 import { sessionMayExist } from './lib/session-hint.ts';
 import { sessionState, type SessionState } from './lib/session-state.ts';
 import { trpc } from './trpc.ts';
@@ -32,6 +33,7 @@ export function useSignOut() {
     navigate('/sign-in', { state: { notice: 'You have signed out.' } });
     // Drops every cached answer that belonged to the user, not just `auth.me`.
     queryClient.clear();
+    announceSessionEnded({ here: false });
   };
   return trpc.auth.logout.useMutation({
     onSuccess: leave,

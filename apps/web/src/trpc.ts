@@ -2,7 +2,8 @@ import type { AppRouter } from '@bastion/api';
 import { QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, httpBatchStreamLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
-import { isClientError } from './lib/api-error.ts';
+import { isClientError, isUnauthorized } from './lib/api-error.ts';
+import { announceSessionEnded } from './lib/session-end.ts';
 import { refreshOnUnauthorizedLink } from './lib/refresh-link.ts';
 import { sessionMayExist } from './lib/session-hint.ts';
 import { singleFlight } from './lib/single-flight.ts';
@@ -22,7 +23,14 @@ function transport() {
 const refreshClient = createTRPCClient<AppRouter>({ links: [transport()] });
 
 /** Module-level so every 401 in the page, from any component, joins the same refresh. */
-export const refreshSession = singleFlight(() => refreshClient.auth.refresh.mutate());
+export const refreshSession = singleFlight(() =>
+  refreshClient.auth.refresh.mutate().catch((error: unknown) => {
+    // The session is gone (revoked on another device, or idle past its lifetime), not just the
+    // network: every tab must stop acting signed in.
+    if (isUnauthorized(error)) announceSessionEnded();
+    throw error;
+  }),
+);
 
 /** For streamed answers (the audit export's JSON Lines), read as they arrive. */
 export const streamingClient = createTRPCClient<AppRouter>({

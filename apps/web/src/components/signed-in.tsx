@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Link, Redirect } from '../lib/router.tsx';
+import { signInUrl } from '../lib/session-end.ts';
 import { useSession, type User } from '../session.ts';
 import { Button } from './button.tsx';
 import { Card, PageHeading } from './layout.tsx';
@@ -10,7 +11,7 @@ export function SignedIn({ children, loading }: { children: (user: User) => Reac
   const session = useSession();
   switch (session.status) {
     case 'signed-out':
-      return <Redirect to="/sign-in" />;
+      return <Redirect to={signInUrl(window.location)} />;
     case 'loading':
       return (
         loading ?? (
@@ -43,4 +44,4 @@ export function BackToAccount() {
   );
 }
 
-export const linkClasses = 'font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600';
+export const linkClasses = 'font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300';

@@ -12,7 +12,9 @@ const ToastContext = createContext<(message: string, tone?: Toast['tone']) => vo
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const show = useCallback((message: string, tone: Toast['tone'] = 'success') => {
-    setToasts((current) => [...current.slice(-2), { id: Date.now() + Math.random(), message, tone }]);
+    const toast = { id: Date.now() + Math.random(), message, tone };
+    // The same outcome again (a setting saved twice) replaces its toast rather than stacking a copy.
+    setToasts((current) => [...current.filter((shown) => shown.message !== message || shown.tone !== tone).slice(-2), toast]);
   }, []);
   const dismiss = (id: number) => setToasts((current) => current.filter((toast) => toast.id !== id));
   return (
@@ -40,7 +42,7 @@ function ToastItem({ toast, onDismiss }: { toast: Toast; onDismiss: () => void }
       role={toast.tone === 'error' ? 'alert' : 'status'}
       data-testid="toast"
       className={`pointer-events-auto flex w-full max-w-md items-start justify-between gap-3 rounded-lg px-4 py-3 text-sm shadow-lg ring-1 ${
-        toast.tone === 'error' ? 'bg-red-50 text-red-900 ring-red-200' : 'bg-slate-900 text-white ring-slate-900'
+        toast.tone === 'error' ? 'bg-red-50 text-red-900 ring-red-200 dark:bg-red-950 dark:text-red-100 dark:ring-red-800' : 'bg-slate-900 text-white ring-slate-900 dark:bg-gray-700 dark:ring-gray-600'
       }`}
     >
       <span>{toast.message}</span>

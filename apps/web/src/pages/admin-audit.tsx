@@ -35,7 +35,7 @@ function AuditLog() {
     setFilters(Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined)) as Filters);
   };
   return (
-    <section className="w-full max-w-4xl rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-8">
+    <section className="w-full max-w-4xl rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-8 dark:bg-gray-900 dark:ring-gray-700">
       <AdminNav current="audit" />
       <PageHeading title="Audit log" subtitle="What administrators, users (about their data) and the system did, newest first. Tamper-evident: every entry is chained to the one before." />
       <form onSubmit={apply} className="mb-4 grid gap-3 sm:grid-cols-3" aria-label="Filters">
@@ -53,22 +53,22 @@ function AuditLog() {
       </form>
       {log.isPending && <LoadingStatus label="Loading entries…" />}
       {log.isError && <FormAlert error={{ message: log.error.data?.reason === 'validation_failed' ? 'A filter is not valid.' : 'The audit log could not be loaded. Reload the page to try again.' }} />}
-      {log.isSuccess && items.length === 0 && <p className="text-sm text-slate-600">No entries match.</p>}
+      {log.isSuccess && items.length === 0 && <p className="text-sm text-slate-600 dark:text-gray-400">No entries match.</p>}
       {items.length > 0 && (
-        <ol aria-label="Audit entries" className="divide-y divide-slate-100 border-y border-slate-100">
+        <ol aria-label="Audit entries" className="divide-y divide-slate-100 border-y border-slate-100 dark:divide-gray-700 dark:border-gray-700">
           {items.map((entry) => (
             <li key={entry.seq} className="space-y-0.5 py-3 text-sm">
               <p className="flex flex-wrap items-baseline justify-between gap-2">
-                <span className="font-mono text-xs font-semibold text-slate-900">{entry.action}</span>
-                <time dateTime={entry.at} className="text-xs text-slate-500">
+                <span className="font-mono text-xs font-semibold text-slate-900 dark:text-gray-100">{entry.action}</span>
+                <time dateTime={entry.at} className="text-xs text-slate-500 dark:text-gray-400">
                   #{entry.seq} · {formatDateTime(entry.at)}
                 </time>
               </p>
-              <p className="text-xs break-all text-slate-600">
+              <p className="text-xs break-all text-slate-600 dark:text-gray-400">
                 by {entry.actorType === 'system' ? `system (${entry.actorId})` : entry.actorId}
                 {entry.subjectId ? ` · about ${entry.subjectId}` : ''}
               </p>
-              {typeof entry.detail.reason === 'string' && <p className="text-xs text-slate-700">Reason: {entry.detail.reason}</p>}
+              {typeof entry.detail.reason === 'string' && <p className="text-xs text-slate-700 dark:text-gray-300">Reason: {entry.detail.reason}</p>}
             </li>
           ))}
         </ol>

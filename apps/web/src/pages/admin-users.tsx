@@ -20,7 +20,7 @@ type Role = 'user' | 'support' | 'admin';
 type Status = 'active' | 'disabled' | 'pending_deletion';
 
 const STATUS_LABELS: Record<Status, string> = { active: 'Active', disabled: 'Disabled', pending_deletion: 'Deletion scheduled' };
-const selectClasses = 'block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:text-sm';
+const selectClasses = 'block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-xs focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 sm:text-sm dark:border-gray-700 dark:bg-gray-800 dark:text-gray-100';
 
 /** Staff only; the server refuses every call of someone without the permission regardless. */
 export function StaffOnly({ permission, children }: { permission: Permission; children: () => ReactNode }) {
@@ -31,7 +31,7 @@ export function StaffOnly({ permission, children }: { permission: Permission; ch
         permissions.has(permission) ? (
           children()
         ) : (
-          <section className="w-full max-w-md rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200 sm:p-8">
+          <section className="w-full max-w-md rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200 sm:p-8 dark:bg-gray-900 dark:ring-gray-700">
             <PageHeading title="Not available" subtitle="This page is for administrators and support staff." />
             <Link to="/account" className={linkClasses}>
               ← Back to your account
@@ -65,7 +65,7 @@ export function AdminNav({ current }: { current: 'users' | 'audit' }) {
 }
 
 function Panel({ children }: { children: ReactNode }) {
-  return <section className="w-full max-w-4xl rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-8">{children}</section>;
+  return <section className="w-full max-w-4xl rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-8 dark:bg-gray-900 dark:ring-gray-700">{children}</section>;
 }
 
 function UserList() {
@@ -83,7 +83,7 @@ function UserList() {
       <div className="mb-4 grid gap-3 sm:grid-cols-3">
         <TextField label="Search" name="search" type="search" value={search} onChange={(event) => setSearch(event.target.value)} />
         <div className="space-y-1.5">
-          <label htmlFor="role-filter" className="block text-sm font-medium text-slate-800">
+          <label htmlFor="role-filter" className="block text-sm font-medium text-slate-800 dark:text-gray-100">
             Role
           </label>
           <select id="role-filter" className={selectClasses} value={role} onChange={(event) => setRole(event.target.value as Role | '')}>
@@ -94,7 +94,7 @@ function UserList() {
           </select>
         </div>
         <div className="space-y-1.5">
-          <label htmlFor="status-filter" className="block text-sm font-medium text-slate-800">
+          <label htmlFor="status-filter" className="block text-sm font-medium text-slate-800 dark:text-gray-100">
             Status
           </label>
           <select id="status-filter" className={selectClasses} value={status} onChange={(event) => setStatus(event.target.value as Status | '')}>
@@ -109,16 +109,16 @@ function UserList() {
       </div>
       {list.isPending && <LoadingStatus label="Loading users…" />}
       {list.isError && <FormAlert error={{ message: 'Users could not be loaded. Reload the page to try again.' }} />}
-      {list.isSuccess && items.length === 0 && <p className="text-sm text-slate-600">No users match.</p>}
+      {list.isSuccess && items.length === 0 && <p className="text-sm text-slate-600 dark:text-gray-400">No users match.</p>}
       {items.length > 0 && (
-        <ul aria-label="Users" className="divide-y divide-slate-100 border-y border-slate-100">
+        <ul aria-label="Users" className="divide-y divide-slate-100 border-y border-slate-100 dark:divide-gray-700 dark:border-gray-700">
           {items.map((user) => (
             <li key={user.id} className="flex flex-wrap items-center justify-between gap-2 py-3">
               <div className="min-w-0">
                 <Link to={`/admin/users?id=${user.id}`} className={`${linkClasses} break-all`}>
                   {user.email}
                 </Link>
-                <p className="text-xs text-slate-500">
+                <p className="text-xs text-slate-500 dark:text-gray-400">
                   {user.name ?? 'No name'} · joined {formatDateTime(user.createdAt)}
                 </p>
               </div>
@@ -140,7 +140,7 @@ function UserList() {
 }
 
 function Badge({ children, tone = 'plain' }: { children: ReactNode; tone?: 'plain' | 'ok' | 'warn' }) {
-  const colours = { plain: 'bg-slate-100 text-slate-700', ok: 'bg-emerald-50 text-emerald-800', warn: 'bg-amber-50 text-amber-900' }[tone];
+  const colours = { plain: 'bg-slate-100 text-slate-700 dark:bg-gray-800 dark:text-gray-300', ok: 'bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200', warn: 'bg-amber-50 text-amber-900 dark:bg-amber-950 dark:text-amber-200' }[tone];
   return <span className={`rounded-md px-2 py-0.5 text-xs font-medium capitalize ${colours}`}>{children}</span>;
 }
 
@@ -190,36 +190,36 @@ function UserDetail({ id }: { id: string }) {
       {available.length > 0 && (
         <div className="mb-6 flex flex-wrap gap-2" role="group" aria-label="Actions">
           {available.map((a) => (
-            <Button key={a.action} variant="secondary" compact className={a.destructive ? 'text-red-700' : ''} onClick={() => setAction(a.action)}>
+            <Button key={a.action} variant="secondary" compact className={a.destructive ? 'text-red-700 dark:text-red-300' : ''} onClick={() => setAction(a.action)}>
               {a.label}
             </Button>
           ))}
         </div>
       )}
-      <h2 className="mb-2 text-sm font-semibold text-slate-900">Sessions</h2>
+      <h2 className="mb-2 text-sm font-semibold text-slate-900 dark:text-gray-100">Sessions</h2>
       {sessions.length === 0 ? (
-        <p className="mb-6 text-sm text-slate-600">No sessions.</p>
+        <p className="mb-6 text-sm text-slate-600 dark:text-gray-400">No sessions.</p>
       ) : (
-        <ul aria-label="Sessions" className="mb-6 divide-y divide-slate-100 border-y border-slate-100 text-sm">
+        <ul aria-label="Sessions" className="mb-6 divide-y divide-slate-100 border-y border-slate-100 text-sm dark:divide-gray-700 dark:border-gray-700">
           {sessions.map((s) => (
             <li key={s.id} className="py-2">
-              <p className="break-all text-slate-900">{s.userAgent ?? 'Unknown device'}</p>
-              <p className="text-xs text-slate-500">
+              <p className="break-all text-slate-900 dark:text-gray-100">{s.userAgent ?? 'Unknown device'}</p>
+              <p className="text-xs text-slate-500 dark:text-gray-400">
                 {s.ip ?? 'unknown address'} · last used {formatDateTime(s.lastUsedAt)} · {s.revokedAt ? `ended (${s.revokedReason ?? 'revoked'})` : 'active'}
               </p>
             </li>
           ))}
         </ul>
       )}
-      <h2 className="mb-2 text-sm font-semibold text-slate-900">Security events</h2>
+      <h2 className="mb-2 text-sm font-semibold text-slate-900 dark:text-gray-100">Security events</h2>
       {securityEvents.length === 0 ? (
-        <p className="text-sm text-slate-600">No events.</p>
+        <p className="text-sm text-slate-600 dark:text-gray-400">No events.</p>
       ) : (
-        <ul aria-label="Security events" className="divide-y divide-slate-100 border-y border-slate-100 text-sm">
+        <ul aria-label="Security events" className="divide-y divide-slate-100 border-y border-slate-100 text-sm dark:divide-gray-700 dark:border-gray-700">
           {securityEvents.map((e) => (
             <li key={e.id} className="flex flex-wrap justify-between gap-2 py-2">
-              <span className="font-mono text-xs text-slate-800">{e.type}</span>
-              <span className="text-xs text-slate-500">{formatDateTime(e.createdAt)}</span>
+              <span className="font-mono text-xs text-slate-800 dark:text-gray-100">{e.type}</span>
+              <span className="text-xs text-slate-500 dark:text-gray-400">{formatDateTime(e.createdAt)}</span>
             </li>
           ))}
         </ul>
@@ -232,8 +232,8 @@ function UserDetail({ id }: { id: string }) {
 function Item({ term, children }: { term: string; children: ReactNode }) {
   return (
     <div className="flex items-center gap-2">
-      <dt className="w-24 shrink-0 text-slate-500">{term}</dt>
-      <dd className="text-slate-900">{children}</dd>
+      <dt className="w-24 shrink-0 text-slate-500 dark:text-gray-400">{term}</dt>
+      <dd className="text-slate-900 dark:text-gray-100">{children}</dd>
     </div>
   );
 }
@@ -276,11 +276,11 @@ function ActionDialog({ action, userId, currentRole, onClose }: { action: Action
   return (
     <Dialog title={meta.label} open onClose={onClose}>
       <form onSubmit={submit} noValidate className="space-y-4">
-        {meta.destructive && <p className="text-sm text-slate-600">This takes effect at once, on every device of the user.</p>}
+        {meta.destructive && <p className="text-sm text-slate-600 dark:text-gray-400">This takes effect at once, on every device of the user.</p>}
         {errors.form && <FormAlert error={errors.form} />}
         {action === 'setRole' && (
           <div className="space-y-1.5">
-            <label htmlFor="new-role" className="block text-sm font-medium text-slate-800">
+            <label htmlFor="new-role" className="block text-sm font-medium text-slate-800 dark:text-gray-100">
               New role
             </label>
             <select id="new-role" name="role" defaultValue={currentRole} className={selectClasses}>

@@ -70,7 +70,6 @@ function Contacts() {
   const [editing, setEditing] = useState<Editing>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [lastImport, rememberImport, forgetImport] = useLastImport();
-  const closeGuard = useRef<() => boolean>(() => true);
   const utils = trpc.useUtils();
   const input = { limit: 20, search: view.search || undefined, tag: view.tag.toLowerCase() || undefined, ...sortInput(view.sort) };
   // TanStack's own infinite query: tRPC's adds a `direction` field that contacts.list uses for sorting.
@@ -99,9 +98,6 @@ function Contacts() {
       return next;
     });
   const allShownSelected = contacts.length > 0 && contacts.every((contact) => selected.has(contact.id));
-  const closeEditor = () => {
-    if (closeGuard.current()) setEditing(null);
-  };
   const onImported = (batch: ImportedBatch) => rememberImport(batch);
 
   return (
@@ -192,9 +188,9 @@ function Contacts() {
         {list.isSuccess ? `${contacts.length} of ${total ?? contacts.length} contacts shown` : ''}
       </p>
 
-      <Dialog title={editing?.mode === 'edit' ? 'Edit contact' : 'New contact'} open={editing?.mode === 'create' || editing?.mode === 'edit'} onClose={closeEditor}>
+      <Dialog title={editing?.mode === 'edit' ? 'Edit contact' : 'New contact'} open={editing?.mode === 'create' || editing?.mode === 'edit'} onClose={() => setEditing(null)}>
         {(editing?.mode === 'create' || editing?.mode === 'edit') && (
-          <ContactForm contact={editing.mode === 'edit' ? editing.contact : undefined} onDone={() => setEditing(null)} closeGuard={closeGuard} />
+          <ContactForm contact={editing.mode === 'edit' ? editing.contact : undefined} onDone={() => setEditing(null)} />
         )}
       </Dialog>
       <Dialog title="Import contacts from CSV" open={editing?.mode === 'import'} onClose={() => setEditing(null)}>

@@ -41,16 +41,16 @@ export function DevMailboxPage() {
       {mailbox.isPending && <LoadingStatus label="Loading messages…" />}
       {needsKey && <FormAlert error={{ message: 'Open the mailbox with the link the server printed at start (…/dev/mailbox?key=…).' }} />}
       {mailbox.isError && !needsKey && <FormAlert error={{ message: 'The mailbox could not be loaded.' }} />}
-      {mailbox.data?.length === 0 && <p className="text-sm text-slate-600">No messages yet. Sign up to receive one.</p>}
+      {mailbox.data?.length === 0 && <p className="text-sm text-slate-600 dark:text-gray-400">No messages yet. Sign up to receive one.</p>}
       <ul className="space-y-4" aria-label="Messages">
         {mailbox.data?.map((mail) => (
           <li key={mail.id}>
-            <article className="rounded-lg border border-slate-200 p-4" aria-label={mail.subject}>
-              <h2 className="text-sm font-semibold text-slate-900">{mail.subject}</h2>
-              <p className="text-xs text-slate-500">
+            <article className="rounded-lg border border-slate-200 p-4 dark:border-gray-700" aria-label={mail.subject}>
+              <h2 className="text-sm font-semibold text-slate-900 dark:text-gray-100">{mail.subject}</h2>
+              <p className="text-xs text-slate-500 dark:text-gray-400">
                 To <span className="break-all">{mail.to}</span> · {formatDateTime(mail.createdAt)}
               </p>
-              <p className="mt-3 text-sm break-words whitespace-pre-line text-slate-800">
+              <p className="mt-3 text-sm break-words whitespace-pre-line text-slate-800 dark:text-gray-100">
                 <Linkified text={mail.text} />
               </p>
             </article>
@@ -70,7 +70,7 @@ export function DevMailboxPage() {
 function Linkified({ text }: { text: string }) {
   return text.split(/(https?:\/\/[^\s]+)/g).map((part, index) =>
     /^https?:\/\//.test(part) ? (
-      <a key={index} href={part} className="font-medium break-all text-indigo-700 underline">
+      <a key={index} href={part} className="font-medium break-all text-indigo-700 underline dark:text-indigo-300">
         {part}
       </a>
     ) : (

@@ -52,20 +52,20 @@ function ExportSection({ openExport, left }: { openExport: OpenExport; left: num
   });
   return (
     <section aria-labelledby="export-heading" className="space-y-3">
-      <h2 id="export-heading" className="text-base font-semibold text-slate-900">
+      <h2 id="export-heading" className="text-base font-semibold text-slate-900 dark:text-gray-100">
         Download my data
       </h2>
-      <p className="text-sm text-slate-600">
+      <p className="text-sm text-slate-600 dark:text-gray-400">
         A zip archive with one JSON file per kind of data: profile, preferences, contacts, sessions, security events, assistant conversations and usage, and the audit entries about you. We email
         you a link that works once, for 24 hours, while you are signed in.
       </p>
       {openExport?.status === 'pending' && (
-        <p role="status" className="text-sm text-slate-700">
+        <p role="status" className="text-sm text-slate-700 dark:text-gray-300">
           Your archive is being prepared (asked {formatDateTime(openExport.requestedAt)}).
         </p>
       )}
       {openExport?.status === 'ready' && (
-        <p role="status" className="text-sm text-slate-700">
+        <p role="status" className="text-sm text-slate-700 dark:text-gray-300">
           Your archive is ready: use the link we emailed you{openExport.expiresAt ? ` before ${formatDateTime(openExport.expiresAt)}` : ''}.
         </p>
       )}
@@ -73,7 +73,7 @@ function ExportSection({ openExport, left }: { openExport: OpenExport; left: num
         <Button onClick={() => request.mutate()} pending={request.isPending} pendingLabel="Requesting…" disabled={openExport !== null || left === 0}>
           Download my data
         </Button>
-        <span className="text-xs text-slate-500">{left === 0 ? 'You have used your 3 exports for today.' : `${left} of 3 exports left today.`}</span>
+        <span className="text-xs text-slate-500 dark:text-gray-400">{left === 0 ? 'You have used your 3 exports for today.' : `${left} of 3 exports left today.`}</span>
       </div>
     </section>
   );
@@ -82,14 +82,14 @@ function ExportSection({ openExport, left }: { openExport: OpenExport; left: num
 function DeleteSection() {
   const [open, setOpen] = useState(false);
   return (
-    <section aria-labelledby="delete-heading" className="space-y-3 rounded-lg border border-red-200 p-4">
-      <h2 id="delete-heading" className="text-base font-semibold text-red-800">
+    <section aria-labelledby="delete-heading" className="space-y-3 rounded-lg border border-red-200 p-4 dark:border-red-800">
+      <h2 id="delete-heading" className="text-base font-semibold text-red-800 dark:text-red-200">
         Delete my account
       </h2>
-      <p className="text-sm text-slate-600">
+      <p className="text-sm text-slate-600 dark:text-gray-400">
         Your account and all its data are deleted for good 7 days after you ask. You are signed out everywhere at once; until then you can sign in and cancel.
       </p>
-      <Button variant="secondary" className="text-red-700" onClick={() => setOpen(true)}>
+      <Button variant="secondary" className="text-red-700 dark:text-red-300" onClick={() => setOpen(true)}>
         Delete my account…
       </Button>
       <DeleteDialog open={open} onClose={() => setOpen(false)} />
@@ -119,7 +119,7 @@ function DeleteDialog({ open, onClose }: { open: boolean; onClose: () => void })
   return (
     <Dialog title="Delete your account?" open={open} onClose={onClose}>
       <form onSubmit={submit} noValidate className="space-y-4">
-        <p className="text-sm text-slate-600">Confirm with your password{twoFactor.data?.enabled ? ' and a code from your authenticator app' : ''}. You can cancel within 7 days by signing in.</p>
+        <p className="text-sm text-slate-600 dark:text-gray-400">Confirm with your password{twoFactor.data?.enabled ? ' and a code from your authenticator app' : ''}. You can cancel within 7 days by signing in.</p>
         {errors.form && <FormAlert error={errors.form} />}
         <TextField label="Password" name="password" type="password" autoComplete="current-password" required error={errors.fields.password} />
         {twoFactor.data?.enabled && <TextField label="Authentication code" name="code" inputMode="numeric" autoComplete="one-time-code" required error={errors.fields.code} />}
@@ -138,11 +138,11 @@ function DeleteDialog({ open, onClose }: { open: boolean; onClose: () => void })
 
 function ScheduledDeletion({ at }: { at: string }) {
   return (
-    <section aria-labelledby="delete-heading" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-4">
-      <h2 id="delete-heading" className="text-base font-semibold text-amber-900">
+    <section aria-labelledby="delete-heading" className="space-y-2 rounded-lg border border-amber-200 bg-amber-50 p-4 dark:border-amber-800 dark:bg-amber-950">
+      <h2 id="delete-heading" className="text-base font-semibold text-amber-900 dark:text-amber-200">
         Your account will be deleted
       </h2>
-      <p className="text-sm text-amber-900">
+      <p className="text-sm text-amber-900 dark:text-amber-200">
         On <time dateTime={at}>{formatDateTime(at)}</time>. Use “Keep my account” in the banner above to cancel.
       </p>
     </section>

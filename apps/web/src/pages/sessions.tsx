@@ -1,5 +1,8 @@
-import { FormAlert, Notice } from '../components/alerts.tsx';
+import { FormAlert } from '../components/alerts.tsx';
+import { useState } from 'react';
 import { Button } from '../components/button.tsx';
+import { Dialog } from '../components/dialog.tsx';
+import { useToast } from '../components/toast.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { BackToAccount, SignedIn } from '../components/signed-in.tsx';
 import { LoadingStatus } from '../components/spinner.tsx';
@@ -15,8 +18,21 @@ export function SessionsPage() {
 function SessionList() {
   const utils = trpc.useUtils();
   const sessions = trpc.auth.sessions.list.useQuery();
-  const revoke = trpc.auth.sessions.revoke.useMutation({ onSuccess: () => utils.auth.sessions.list.invalidate() });
-  const revokeOthers = trpc.auth.logoutAll.useMutation({ onSuccess: () => utils.auth.sessions.list.invalidate() });
+  const toast = useToast();
+  const [confirmingAll, setConfirmingAll] = useState(false);
+  const revoke = trpc.auth.sessions.revoke.useMutation({
+    onSuccess: () => {
+      toast('Session signed out.');
+      return utils.auth.sessions.list.invalidate();
+    },
+  });
+  const revokeOthers = trpc.auth.logoutAll.useMutation({
+    onSuccess: ({ revoked }) => {
+      setConfirmingAll(false);
+      toast(`Signed out ${revoked} other ${revoked === 1 ? 'session' : 'sessions'}.`);
+      return utils.auth.sessions.list.invalidate();
+    },
+  });
   const others = sessions.data?.filter((session) => !session.current).length ?? 0;
 
   return (
@@ -25,17 +41,16 @@ function SessionList() {
       {sessions.isPending && <LoadingStatus label="Loading sessions…" />}
       {sessions.isError && <FormAlert error={{ message: 'The sessions could not be loaded. Reload the page to try again.' }} />}
       {revoke.isError && <FormAlert error={{ message: revoke.error.message }} />}
-      {revokeOthers.isSuccess && <Notice>{`Signed out ${revokeOthers.data.revoked} other ${revokeOthers.data.revoked === 1 ? 'session' : 'sessions'}.`}</Notice>}
       {sessions.data && (
-        <ul className="mt-4 divide-y divide-slate-100 border-y border-slate-100" aria-label="Sessions">
+        <ul className="mt-4 divide-y divide-slate-100 border-y border-slate-100 dark:divide-gray-700 dark:border-gray-700" aria-label="Sessions">
           {sessions.data.map((session) => (
             <li key={session.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
               <div className="min-w-0 space-y-0.5">
-                <p className="text-sm font-medium text-slate-900">
+                <p className="text-sm font-medium text-slate-900 dark:text-gray-100">
                   {session.device}
-                  {session.current && <span className="ml-2 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-emerald-600/20 ring-inset">This device</span>}
+                  {session.current && <span className="ml-2 rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700 ring-1 ring-emerald-600/20 ring-inset dark:bg-emerald-950 dark:text-emerald-300">This device</span>}
                 </p>
-                <p className="text-xs text-slate-500">
+                <p className="text-xs text-slate-500 dark:text-gray-400">
                   {session.ip ?? 'Unknown address'} · signed in {formatDateTime(session.createdAt)} · last active {formatDateTime(session.lastUsedAt)}
                 </p>
               </div>
@@ -56,11 +71,36 @@ function SessionList() {
         </ul>
       )}
       {others > 0 && (
-        <Button className="mt-4" variant="secondary" pending={revokeOthers.isPending} pendingLabel="Signing out…" onClick={() => revokeOthers.mutate({ exceptCurrent: true })}>
+        <Button className="mt-4" variant="secondary" onClick={() => setConfirmingAll(true)}>
           Sign out all other sessions
         </Button>
       )}
-      {sessions.data && others === 0 && <p className="mt-4 text-sm text-slate-600">No other device is signed in.</p>}
+      <Dialog
+        title="Sign out all other sessions?"
+        open={confirmingAll}
+        onClose={() => {
+          setConfirmingAll(false);
+          revokeOthers.reset();
+        }}
+      >
+        <p className="text-sm text-slate-700 dark:text-gray-300">
+          {`Every other device (${others}) is signed out at once and must sign in again. This device stays signed in.`}
+        </p>
+        {revokeOthers.isError && (
+          <div className="mt-3">
+            <FormAlert error={{ message: revokeOthers.error.message }} />
+          </div>
+        )}
+        <div className="mt-5 flex flex-wrap justify-end gap-2">
+          <Button variant="secondary" onClick={() => setConfirmingAll(false)}>
+            Cancel
+          </Button>
+          <Button className="bg-red-600 hover:bg-red-500 disabled:bg-red-400" pending={revokeOthers.isPending} pendingLabel="Signing out…" onClick={() => revokeOthers.mutate({ exceptCurrent: true })}>
+            Sign out other sessions
+          </Button>
+        </div>
+      </Dialog>
+      {sessions.data && others === 0 && <p className="mt-4 text-sm text-slate-600 dark:text-gray-400">No other device is signed in.</p>}
       <BackToAccount />
     </Card>
   );

@@ -9,6 +9,7 @@ import { noErrors, offersPasswordReset, toSubmitErrors, type SubmitErrors } from
 import { focusFirstInvalid } from '../lib/focus.ts';
 import { Link, navigate, Redirect, useNavigationState, useSearchParams } from '../lib/router.tsx';
 import { challengeFromHash, oauthErrorMessage } from '../lib/oauth-errors.ts';
+import { safeReturnPath, SIGNED_OUT_MESSAGE } from '../lib/session-end.ts';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useSession } from '../session.ts';
 import { trpc } from '../trpc.ts';
@@ -22,7 +23,11 @@ type SignedIn = Extract<RouterOutputs['auth']['login'], { status: 'authenticated
 export function SignInPage() {
   useDocumentTitle('Sign in');
   const session = useSession();
-  const { notice, email: suggestedEmail } = useNavigationState();
+  const { notice: passedNotice, email: suggestedEmail } = useNavigationState();
+  const params = useSearchParams();
+  // Back to the page that sent the user here, else to the workspace.
+  const destination = safeReturnPath(params.get('next')) ?? '/contacts';
+  const notice = passedNotice ?? (params.get('reason') === 'signed_out' ? SIGNED_OUT_MESSAGE : undefined);
   const utils = trpc.useUtils();
   const formRef = useRef<HTMLFormElement>(null);
   const [errors, setErrors] = useState<SubmitErrors<Field>>(noErrors);
@@ -36,7 +41,7 @@ export function SignInPage() {
     utils.auth.me.setData(undefined, { user, permissions: [] });
     // Staff roles carry permissions the sign-in answer does not list: those are asked for.
     if (user.role !== 'user') void utils.auth.me.invalidate();
-    navigate('/account');
+    navigate(destination);
   };
   const login = trpc.auth.login.useMutation({
     onSuccess: async (result) => {
@@ -49,7 +54,7 @@ export function SignInPage() {
     },
   });
 
-  if (session.status === 'signed-in') return <Redirect to="/account" />;
+  if (session.status === 'signed-in') return <Redirect to={destination} />;
   if (challengeId) {
     const restart = () => {
       setChallengeId(null);
@@ -78,7 +83,7 @@ export function SignInPage() {
         subtitle={
           <>
             New here?{' '}
-            <Link to="/sign-up" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+            <Link to="/sign-up" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
               Create an account
             </Link>
           </>
@@ -89,12 +94,12 @@ export function SignInPage() {
           <FormAlert error={{ message: providerError }} />
         </div>
       )}
-      <ContinueWithProviders redirectTo="/account" />
+      <ContinueWithProviders redirectTo={destination} />
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5">
         {notice && !errors.form && <Notice>{notice}</Notice>}
         {errors.form && <FormAlert error={errors.form} />}
         {errors.form && offersPasswordReset(login.error) && (
-          <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+          <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
             Reset your password to sign in now
           </Link>
         )}
@@ -103,7 +108,7 @@ export function SignInPage() {
         <Button type="submit" className="w-full" pending={login.isPending} pendingLabel="Signing in…">
           Sign in
         </Button>
-        <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+        <Link to="/forgot-password" className="inline-block text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
           Forgot your password?
         </Link>
       </form>
@@ -146,7 +151,7 @@ function TwoFactorStep({ challengeId, onSignedIn, onRestart }: { challengeId: st
         <Button type="submit" className="w-full" pending={verify.isPending} pendingLabel="Checking…">
           Verify
         </Button>
-        <button type="button" onClick={onRestart} className="text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+        <button type="button" onClick={onRestart} className="text-sm font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
           Start over
         </button>
       </form>

@@ -38,7 +38,7 @@ export function SignUpPage() {
     },
   });
 
-  if (session.status === 'signed-in') return <Redirect to="/account" />;
+  if (session.status === 'signed-in') return <Redirect to="/contacts" />;
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -61,13 +61,13 @@ export function SignUpPage() {
         subtitle={
           <>
             Already have an account?{' '}
-            <Link to="/sign-in" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+            <Link to="/sign-in" className="font-semibold text-indigo-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
               Sign in
             </Link>
           </>
         }
       />
-      <ContinueWithProviders redirectTo="/account" />
+      <ContinueWithProviders redirectTo="/contacts" />
       <form ref={formRef} noValidate onSubmit={onSubmit} className="space-y-5">
         {errors.form && <FormAlert error={errors.form} />}
         <TextField label="Name (optional)" name="name" autoComplete="name" maxLength={100} error={errors.fields.name} />

@@ -4,6 +4,8 @@ import { Button } from '../components/button.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { BackToAccount, SignedIn } from '../components/signed-in.tsx';
 import { LoadingStatus } from '../components/spinner.tsx';
+import { useToast } from '../components/toast.tsx';
+import { downloadText } from '../lib/download.ts';
 import { TextField } from '../components/text-field.tsx';
 import { noErrors, toSubmitErrors, type SubmitErrors } from '../lib/api-error.ts';
 import { focusFirstInvalid } from '../lib/focus.ts';
@@ -32,9 +34,9 @@ function TwoFactor({ user }: { user: User }) {
         (status.data.enabled ? (
           <Enabled remaining={status.data.recoveryCodesRemaining} onNewCodes={setShownCodes} />
         ) : !user.emailVerified ? (
-          <p className="text-sm text-slate-700">
+          <p className="text-sm text-slate-700 dark:text-gray-300">
             Confirm your email address first: use the link we sent you, or ask for a new one on{' '}
-            <Link to="/account" className="font-semibold text-indigo-700 underline">
+            <Link to="/account" className="font-semibold text-indigo-700 underline dark:text-indigo-300">
               your account page
             </Link>
             .
@@ -91,7 +93,7 @@ function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
     };
     return (
       <form ref={startRef} noValidate onSubmit={onStart} className="space-y-4">
-        <p className="text-sm text-slate-700">Two-factor authentication is off. You need an authenticator app such as 1Password, Google Authenticator or Aegis.</p>
+        <p className="text-sm text-slate-700 dark:text-gray-300">Two-factor authentication is off. You need an authenticator app such as 1Password, Google Authenticator or Aegis.</p>
         {startErrors.form && <FormAlert error={startErrors.form} />}
         <TextField
           label="Current password"
@@ -121,14 +123,14 @@ function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
 
   return (
     <div className="space-y-5">
-      <ol className="list-decimal space-y-2 pl-5 text-sm text-slate-700">
+      <ol className="list-decimal space-y-2 pl-5 text-sm text-slate-700 dark:text-gray-300">
         <li>Scan this QR code with your authenticator app.</li>
         <li>Enter the 6-digit code the app shows.</li>
       </ol>
-      <img src={setup.data.qrCodeDataUrl} alt="QR code to add Bastion to your authenticator app" className="size-48 rounded-lg ring-1 ring-slate-200" />
-      <p className="text-sm text-slate-700">
+      <img src={setup.data.qrCodeDataUrl} alt="QR code to add Bastion to your authenticator app" className="size-48 rounded-lg ring-1 ring-slate-200 dark:ring-gray-700" />
+      <p className="text-sm text-slate-700 dark:text-gray-300">
         Cannot scan? Enter this key by hand:{' '}
-        <code data-testid="totp-secret" className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs break-all">
+        <code data-testid="totp-secret" className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs break-all dark:bg-gray-800">
           {setup.data.secret}
         </code>
       </p>
@@ -144,15 +146,33 @@ function Setup({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
 }
 
 function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
+  const toast = useToast();
+  const text = `Bastion recovery codes (each works once)\n\n${codes.join('\n')}\n`;
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      toast('Recovery codes copied.');
+    } catch {
+      toast('Copying failed: download the codes or write them down.', 'error');
+    }
+  };
   return (
     <div className="space-y-4">
       <Notice>Two-factor authentication is on. Save these recovery codes now: they are shown only once.</Notice>
-      <p className="text-sm text-slate-700">Each code signs you in once if you lose your phone. Keep them somewhere safe, such as a password manager.</p>
-      <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-2 rounded-lg bg-slate-50 p-4 font-mono text-sm">
+      <p className="text-sm text-slate-700 dark:text-gray-300">Each code signs you in once if you lose your phone. Keep them somewhere safe, such as a password manager.</p>
+      <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-2 rounded-lg bg-slate-50 p-4 font-mono text-sm dark:bg-gray-800">
         {codes.map((code) => (
           <li key={code}>{code}</li>
         ))}
       </ul>
+      <div className="flex flex-wrap gap-2">
+        <Button variant="secondary" onClick={() => void copy()}>
+          Copy codes
+        </Button>
+        <Button variant="secondary" onClick={() => downloadText('bastion-recovery-codes.txt', text)}>
+          Download codes
+        </Button>
+      </div>
       <Button onClick={onDone}>I have saved my codes</Button>
     </div>
   );
@@ -185,7 +205,7 @@ function Enabled({ remaining, onNewCodes }: { remaining: number; onNewCodes: (co
 
   return (
     <div className="space-y-8">
-      <p className="text-sm text-slate-700">
+      <p className="text-sm text-slate-700 dark:text-gray-300">
         Two-factor authentication is <strong>on</strong>. {remaining} of 10 recovery codes left.
       </p>
       <form
@@ -200,7 +220,7 @@ function Enabled({ remaining, onNewCodes }: { remaining: number; onNewCodes: (co
           regenerate.mutate({ code });
         }}
       >
-        <h2 id="regenerate-title" className="text-base font-semibold text-slate-900">
+        <h2 id="regenerate-title" className="text-base font-semibold text-slate-900 dark:text-gray-100">
           New recovery codes
         </h2>
         {regenerateErrors.form && <FormAlert error={regenerateErrors.form} />}
@@ -226,7 +246,7 @@ function Enabled({ remaining, onNewCodes }: { remaining: number; onNewCodes: (co
           disable.mutate({ password, code });
         }}
       >
-        <h2 id="disable-title" className="text-base font-semibold text-slate-900">
+        <h2 id="disable-title" className="text-base font-semibold text-slate-900 dark:text-gray-100">
           Turn off
         </h2>
         {disableErrors.form && <FormAlert error={disableErrors.form} />}

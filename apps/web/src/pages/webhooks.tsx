@@ -8,6 +8,7 @@ import { LoadingStatus } from '../components/spinner.tsx';
 import { useToast } from '../components/toast.tsx';
 import { isApiError } from '../lib/api-error.ts';
 import { Link, Redirect } from '../lib/router.tsx';
+import { signInUrl } from '../lib/session-end.ts';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useSession } from '../session.ts';
 import { trpc } from '../trpc.ts';
@@ -20,13 +21,13 @@ export type Endpoint = RouterOutputs['webhooks']['endpoints']['get'];
 export function WebhooksPage() {
   useDocumentTitle('Webhooks');
   const session = useSession();
-  if (session.status === 'signed-out') return <Redirect to="/sign-in" />;
+  if (session.status === 'signed-out') return <Redirect to={signInUrl(window.location)} />;
   if (session.status !== 'signed-in') return <LoadingStatus label="Loading…" />;
   if (!session.user.emailVerified) {
     return (
       <section className="w-full max-w-3xl self-start">
         <PageHeading title="Webhooks" />
-        <p className="rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+        <p className="rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
           Webhooks send your data to other systems, so they need a confirmed email address. Confirm yours from the link we emailed, or ask for a new one on your{' '}
           <Link to="/account" className="font-semibold underline">
             account page
@@ -61,20 +62,20 @@ function Webhooks() {
       </div>
 
       {endpoints.isPending ? (
-        <div className="rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+        <div className="rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200 dark:bg-gray-900 dark:ring-gray-700">
           <LoadingStatus label="Loading endpoints…" />
         </div>
       ) : endpoints.isError ? (
-        <div className="space-y-3 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+        <div className="space-y-3 rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-200 dark:bg-gray-900 dark:ring-gray-700">
           <FormAlert error={{ message: 'We could not load your webhook endpoints. Check your connection, then try again.' }} />
           <Button variant="secondary" onClick={() => void endpoints.refetch()}>
             Try again
           </Button>
         </div>
       ) : endpoints.data.length === 0 ? (
-        <div className="rounded-2xl bg-white p-10 text-center shadow-sm ring-1 ring-slate-200">
-          <p className="font-medium text-slate-900">No endpoints yet</p>
-          <p className="mt-1 text-sm text-slate-600">Add the URL of a receiver; every request to it is signed with its own secret.</p>
+        <div className="rounded-2xl bg-white p-10 text-center shadow-sm ring-1 ring-slate-200 dark:bg-gray-900 dark:ring-gray-700">
+          <p className="font-medium text-slate-900 dark:text-gray-100">No endpoints yet</p>
+          <p className="mt-1 text-sm text-slate-600 dark:text-gray-400">Add the URL of a receiver; every request to it is signed with its own secret.</p>
           <Button className="mt-4" onClick={() => setDialog({ kind: 'create' })}>
             New endpoint
           </Button>
@@ -167,16 +168,16 @@ function EndpointCard({ endpoint, onDialog, onOutcome }: { endpoint: Endpoint; o
     onError: (error) => onOutcome('error', isApiError(error) ? error.message : 'The endpoint could not be enabled.'),
   });
   return (
-    <li className="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-6">
+    <li className="rounded-2xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-6 dark:bg-gray-900 dark:ring-gray-700">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0 space-y-1">
-          <p className="font-mono text-sm font-medium break-all text-slate-900">{endpoint.url}</p>
-          {endpoint.description && <p className="text-sm text-slate-600">{endpoint.description}</p>}
+          <p className="font-mono text-sm font-medium break-all text-slate-900 dark:text-gray-100">{endpoint.url}</p>
+          {endpoint.description && <p className="text-sm text-slate-600 dark:text-gray-400">{endpoint.description}</p>}
           <p className="flex flex-wrap items-center gap-2 text-xs">
             <span className={`rounded-md px-2 py-0.5 font-semibold ${endpoint.enabled ? 'bg-emerald-50 text-emerald-800' : 'bg-red-50 text-red-800'}`}>
               {endpoint.enabled ? 'Enabled' : DISABLED_REASON[endpoint.disabledReason ?? 'manual']}
             </span>
-            <span className="text-slate-600">{endpoint.events.includes('*') ? 'All events' : endpoint.events.join(', ')}</span>
+            <span className="text-slate-600 dark:text-gray-400">{endpoint.events.includes('*') ? 'All events' : endpoint.events.join(', ')}</span>
           </p>
         </div>
       </div>
@@ -204,7 +205,7 @@ function EndpointCard({ endpoint, onDialog, onOutcome }: { endpoint: Endpoint; o
         </Button>
       </div>
       {showLog && (
-        <div id={logId} className="mt-4 border-t border-slate-100 pt-4">
+        <div id={logId} className="mt-4 border-t border-slate-100 pt-4 dark:border-gray-700">
           <DeliveryLog endpointId={endpoint.id} onOutcome={onOutcome} />
         </div>
       )}
@@ -216,7 +217,7 @@ function RotateConfirm({ endpoint, onRotated, onCancel }: { endpoint: Endpoint; 
   const rotate = trpc.webhooks.endpoints.rotateSecret.useMutation({ onSuccess: (result) => onRotated(result.secret) });
   return (
     <div className="space-y-4">
-      <p className="text-sm text-slate-700">
+      <p className="text-sm text-slate-700 dark:text-gray-300">
         A new secret signs every request from now on. For 24 hours the current one signs too, so you can update <span className="font-mono break-all">{endpoint.url}</span> without missing a request.
       </p>
       {rotate.isError && <FormAlert error={{ message: isApiError(rotate.error) ? rotate.error.message : 'The secret could not be rotated.' }} />}
@@ -243,7 +244,7 @@ function DisableConfirm({ endpoint, onDone, onCancel }: { endpoint: Endpoint; on
   });
   return (
     <div className="space-y-4">
-      <p className="text-sm text-slate-700">
+      <p className="text-sm text-slate-700 dark:text-gray-300">
         Bastion stops sending events to <span className="font-mono break-all">{endpoint.url}</span>. Events that happen meanwhile are not sent to it; deliveries already on their way are kept as dead letters, which you can replay later.
       </p>
       <div className="flex flex-wrap justify-end gap-2">

@@ -53,6 +53,8 @@ export const DEFAULT_RATE_LIMIT_POLICIES = {
   'auth.secondFactorCodes': { points: 15, windowSeconds: 900, key: 'subject', failClosed: true, message: 'Too many wrong codes. Try again in 15 minutes.' },
   /** A stolen session must not become an unlimited password or code oracle. */
   'auth.changePassword': { points: 5, windowSeconds: 900, key: 'subject', failClosed: true, message: 'Too many attempts. Try again in 15 minutes.' },
+  /** Email change requests per account: each checks the password and mails an address. */
+  'auth.emailChange': { points: 5, windowSeconds: 3600, key: 'subject', failClosed: true, message: 'Too many email change requests. Try again in an hour.' },
   'auth.twoFactorManage': { points: 5, windowSeconds: 900, key: 'subject', failClosed: true, message: 'Too many attempts. Try again in 15 minutes.' },
   /** Starting a provider sign-in and its callback (per address). */
   'auth.oauth': { points: 20, windowSeconds: 60, key: 'ip', failClosed: true },

@@ -6,6 +6,7 @@ export * from './assistant.ts';
 export * from './auth-throttle.ts';
 export * from './mail-outbox.ts';
 export * from './user-tokens.ts';
+export * from './email-changes.ts';
 export * from './two-factor.ts';
 export * from './contacts.ts';
 export * from './preferences.ts';

@@ -2,7 +2,7 @@ import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/
 import { users } from './users.ts';
 
 /**
- * Single-use tokens mailed to a user (email verification, password reset). Only the SHA-256 hash
+ * Single-use tokens mailed to a user (email verification, password reset, email change and its undo). Only the SHA-256 hash
  * is stored; using one sets `used_at` in the same statement that checks it.
  */
 export const userTokens = pgTable(
@@ -12,7 +12,9 @@ export const userTokens = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    purpose: text('purpose', { enum: ['verify_email', 'reset_password'] }).notNull(),
+    purpose: text('purpose', { enum: ['verify_email', 'reset_password', 'change_email', 'revert_email'] }).notNull(),
+    /** The row the token acts on, when the user alone does not say (an email change). */
+    subjectId: uuid('subject_id'),
     tokenHash: text('token_hash').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     usedAt: timestamp('used_at', { withTimezone: true }),

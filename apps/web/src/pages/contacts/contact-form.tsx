@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type MutableRefObject } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { FormAlert } from '../../components/alerts.tsx';
 import { useToast } from '../../components/toast.tsx';
 import { Button } from '../../components/button.tsx';
@@ -25,33 +25,15 @@ function contactErrors(error: unknown): SubmitErrors<Field> {
   return errors;
 }
 
-/** The form's values as compared for unsaved changes. */
-function snapshot(form: HTMLFormElement | null): string {
-  if (!form) return '';
-  return JSON.stringify(FIELDS.map((field) => String(new FormData(form).get(field) ?? '').trim()));
-}
-
-/**
- * `closeGuard`: the dialog asks it before closing; with unsaved edits it shows a prompt and answers
- * false. (A generic guard in components/dialog.tsx can replace this prop.)
- */
-export function ContactForm({ contact, onDone, closeGuard }: { contact?: Contact; onDone: () => void; closeGuard?: MutableRefObject<() => boolean> }) {
+/** Closing the dialog around it with edits asks first: the generic guard of components/dialog.tsx. */
+export function ContactForm({ contact, onDone }: { contact?: Contact; onDone: () => void }) {
   const formRef = useRef<HTMLFormElement>(null);
   const notesId = useId();
   const [errors, setErrors] = useState<SubmitErrors<Field>>(noErrors);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
-  const [confirmingDiscard, setConfirmingDiscard] = useState(false);
-  const initial = useRef<string | null>(null);
   const toast = useToast();
   const queryClient = useQueryClient();
   const utils = trpc.useUtils();
-  const isDirty = () => initial.current !== null && snapshot(formRef.current) !== initial.current;
-  const requestClose = () => {
-    if (!isDirty()) return true;
-    setConfirmingDiscard(true);
-    return false;
-  };
-  if (closeGuard) closeGuard.current = requestClose;
   const done = (message: string) => {
     void utils.contacts.invalidate();
     void queryClient.invalidateQueries({ queryKey: CONTACTS_LIST_KEY });
@@ -65,13 +47,6 @@ export function ContactForm({ contact, onDone, closeGuard }: { contact?: Contact
   const create = trpc.contacts.create.useMutation({ onSuccess: (created) => done(`${created.name} added.`), onError });
   const update = trpc.contacts.update.useMutation({ onSuccess: (updated) => done(`${updated.name} saved.`), onError });
   const remove = trpc.contacts.delete.useMutation({ onSuccess: () => done(`${contact?.name ?? 'Contact'} deleted.`), onError });
-  // Escape closes the native dialog; with edits, ask first (cancelling the key event keeps it open).
-  const onKeyDown = (event: KeyboardEvent<HTMLFormElement>) => {
-    if (event.key !== 'Escape') return;
-    event.preventDefault();
-    if (requestClose()) onDone();
-  };
-
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -102,28 +77,11 @@ export function ContactForm({ contact, onDone, closeGuard }: { contact?: Contact
   const pending = create.isPending || update.isPending;
   return (
     <form
-      ref={(element) => {
-        formRef.current = element;
-        if (element && initial.current === null) initial.current = snapshot(element);
-      }}
+      ref={formRef}
       noValidate
       onSubmit={onSubmit}
-      onKeyDown={onKeyDown}
       className="space-y-4"
     >
-      {confirmingDiscard && (
-        <div role="alert" className="space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
-          <p>You have unsaved changes. Discard them?</p>
-          <div className="flex flex-wrap gap-2">
-            <Button variant="secondary" compact onClick={onDone} className="text-red-700 dark:text-red-300">
-              Discard changes
-            </Button>
-            <Button variant="secondary" compact onClick={() => setConfirmingDiscard(false)} autoFocus>
-              Keep editing
-            </Button>
-          </div>
-        </div>
-      )}
       {errors.form && <FormAlert error={errors.form} />}
       <TextField label="Name" name="name" required maxLength={200} defaultValue={contact?.name} autoComplete="off" error={errors.fields.name} />
       <TextField label="Email" name="email" type="email" inputMode="email" maxLength={254} defaultValue={contact?.email ?? ''} autoComplete="off" error={errors.fields.email} />

@@ -14,10 +14,10 @@ type Status = Delivery['status'];
 export const deliveriesKey = (endpointId: string) => ['webhooks', 'deliveries', endpointId] as const;
 
 const STATUS_STYLE: Record<Status, string> = {
-  pending: 'bg-slate-100 text-slate-700',
-  succeeded: 'bg-emerald-50 text-emerald-800',
-  failed: 'bg-amber-50 text-amber-800',
-  dead: 'bg-red-50 text-red-800',
+  pending: 'bg-slate-100 text-slate-700 dark:bg-gray-800 dark:text-gray-300',
+  succeeded: 'bg-emerald-50 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200',
+  failed: 'bg-amber-50 text-amber-800 dark:bg-amber-950 dark:text-amber-200',
+  dead: 'bg-red-50 text-red-800 dark:bg-red-950 dark:text-red-200',
 };
 const STATUS_LABEL: Record<Status, string> = { pending: 'Pending', succeeded: 'Succeeded', failed: 'Retrying', dead: 'Dead' };
 
@@ -48,16 +48,16 @@ export function DeliveryLog({ endpointId, onOutcome }: { endpointId: string; onO
   return (
     <div className="space-y-3">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <h3 className="text-sm font-semibold text-slate-900">Delivery log</h3>
+        <h3 className="text-sm font-semibold text-slate-900 dark:text-gray-100">Delivery log</h3>
         <div className="flex items-center gap-2">
-          <label htmlFor={filterId} className="text-sm text-slate-700">
+          <label htmlFor={filterId} className="text-sm text-slate-700 dark:text-gray-300">
             Status
           </label>
           <select
             id={filterId}
             value={status}
             onChange={(event) => setStatus(event.target.value as Status | '')}
-            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600"
+            className="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm focus:border-indigo-600 focus:outline-2 focus:outline-indigo-600 dark:border-gray-700 dark:bg-gray-900"
           >
             <option value="">All</option>
             <option value="succeeded">Succeeded</option>
@@ -77,9 +77,9 @@ export function DeliveryLog({ endpointId, onOutcome }: { endpointId: string; onO
           </Button>
         </div>
       ) : items.length === 0 ? (
-        <p className="text-sm text-slate-600">{status ? 'No deliveries with this status.' : 'No deliveries yet. Send a test event, or change a contact.'}</p>
+        <p className="text-sm text-slate-600 dark:text-gray-400">{status ? 'No deliveries with this status.' : 'No deliveries yet. Send a test event, or change a contact.'}</p>
       ) : (
-        <ul aria-label="Deliveries" aria-busy={log.isFetching} className="divide-y divide-slate-100 rounded-lg ring-1 ring-slate-200">
+        <ul aria-label="Deliveries" aria-busy={log.isFetching} className="divide-y divide-slate-100 rounded-lg ring-1 ring-slate-200 dark:divide-gray-700 dark:ring-gray-700">
           {items.map((delivery) => (
             <DeliveryRow key={delivery.id} delivery={delivery} replaying={replay.isPending && replay.variables?.deliveryId === delivery.id} onReplay={() => replay.mutate({ deliveryId: delivery.id })} />
           ))}
@@ -101,9 +101,9 @@ function DeliveryRow({ delivery, replaying, onReplay }: { delivery: Delivery; re
       <div className="min-w-0 space-y-1">
         <p className="flex flex-wrap items-center gap-2 text-sm">
           <span className={`rounded-md px-2 py-0.5 text-xs font-semibold ${STATUS_STYLE[delivery.status]}`}>{STATUS_LABEL[delivery.status]}</span>
-          <span className="font-medium text-slate-900">{delivery.eventType}</span>
+          <span className="font-medium text-slate-900 dark:text-gray-100">{delivery.eventType}</span>
         </p>
-        <p className="text-xs text-slate-600">
+        <p className="text-xs text-slate-600 dark:text-gray-400">
           {[
             delivery.responseStatus !== null ? `HTTP ${delivery.responseStatus}` : delivery.attempts > 0 ? 'No response' : null,
             delivery.durationMs !== null ? `${delivery.durationMs} ms` : null,
@@ -114,7 +114,7 @@ function DeliveryRow({ delivery, replaying, onReplay }: { delivery: Delivery; re
             .filter(Boolean)
             .join(' · ')}
         </p>
-        {delivery.responseBodyExcerpt && <p className="line-clamp-2 font-mono text-xs break-all text-slate-500">{delivery.responseBodyExcerpt}</p>}
+        {delivery.responseBodyExcerpt && <p className="line-clamp-2 font-mono text-xs break-all text-slate-500 dark:text-gray-400">{delivery.responseBodyExcerpt}</p>}
       </div>
       {finished && (
         <Button variant="secondary" compact pending={replaying} pendingLabel="Replaying…" onClick={onReplay} aria-label={`Replay ${delivery.eventType} delivery`}>

@@ -87,14 +87,14 @@ export function EndpointForm({ endpoint, onCreated, onSaved }: { endpoint?: Endp
       />
       <TextField label="Description" name="description" maxLength={500} defaultValue={endpoint?.description ?? ''} autoComplete="off" error={errors.fields.description} />
       <fieldset aria-describedby={errors.fields.events ? 'events-error' : undefined} aria-invalid={errors.fields.events ? true : undefined} className="space-y-2">
-        <legend className="text-sm font-medium text-slate-800">Events</legend>
+        <legend className="text-sm font-medium text-slate-800 dark:text-gray-100">Events</legend>
         <Checkbox value="*" label="All events, including ones added later" defaultChecked={selected.has('*')} />
         {(eventTypes.data ?? []).map((type) => (
           <Checkbox key={type.type} value={type.type} label={type.type} hint={type.description} defaultChecked={selected.has(type.type)} />
         ))}
-        {eventTypes.isError && <p className="text-sm text-red-700">The event types could not be loaded.</p>}
+        {eventTypes.isError && <p className="text-sm text-red-700 dark:text-red-300">The event types could not be loaded.</p>}
         {errors.fields.events && (
-          <p id="events-error" className="text-sm text-red-700">
+          <p id="events-error" className="text-sm text-red-700 dark:text-red-300">
             {errors.fields.events}
           </p>
         )}
@@ -103,8 +103,8 @@ export function EndpointForm({ endpoint, onCreated, onSaved }: { endpoint?: Endp
         {endpoint ? (
           confirmingDelete ? (
             <div role="group" aria-label="Confirm deletion" className="flex flex-wrap items-center gap-2">
-              <span className="text-sm text-slate-700">Delete it and its delivery log?</span>
-              <Button variant="secondary" compact pending={remove.isPending} pendingLabel="Deleting…" onClick={() => remove.mutate({ id: endpoint.id })} className="text-red-700">
+              <span className="text-sm text-slate-700 dark:text-gray-300">Delete it and its delivery log?</span>
+              <Button variant="secondary" compact pending={remove.isPending} pendingLabel="Deleting…" onClick={() => remove.mutate({ id: endpoint.id })} className="text-red-700 dark:text-red-300">
                 Yes, delete
               </Button>
               <Button variant="secondary" compact onClick={() => setConfirmingDelete(false)}>
@@ -112,7 +112,7 @@ export function EndpointForm({ endpoint, onCreated, onSaved }: { endpoint?: Endp
               </Button>
             </div>
           ) : (
-            <Button variant="secondary" compact onClick={() => setConfirmingDelete(true)} className="text-red-700">
+            <Button variant="secondary" compact onClick={() => setConfirmingDelete(true)} className="text-red-700 dark:text-red-300">
               Delete
             </Button>
           )
@@ -130,10 +130,10 @@ export function EndpointForm({ endpoint, onCreated, onSaved }: { endpoint?: Endp
 function Checkbox({ value, label, hint, defaultChecked }: { value: string; label: string; hint?: string; defaultChecked: boolean }) {
   return (
     <label className="flex items-start gap-3 rounded-lg px-1 py-1 text-sm">
-      <input type="checkbox" name="events" value={value} defaultChecked={defaultChecked} className="mt-0.5 size-4 rounded border-slate-300 text-indigo-600 focus-visible:outline-2 focus-visible:outline-indigo-600" />
+      <input type="checkbox" name="events" value={value} defaultChecked={defaultChecked} className="mt-0.5 size-4 rounded border-slate-300 text-indigo-600 focus-visible:outline-2 focus-visible:outline-indigo-600 dark:border-gray-700 dark:text-indigo-300" />
       <span>
-        <span className="font-medium text-slate-900">{label}</span>
-        {hint && <span className="block text-slate-600">{hint}</span>}
+        <span className="font-medium text-slate-900 dark:text-gray-100">{label}</span>
+        {hint && <span className="block text-slate-600 dark:text-gray-400">{hint}</span>}
       </span>
     </label>
   );
@@ -152,11 +152,11 @@ export function SecretReveal({ secret, onDone }: { secret: string; onDone: () =>
   };
   return (
     <div className="space-y-4">
-      <p className="text-sm text-slate-700">Copy the signing secret now and store it with your receiver. It is shown only this once.</p>
-      <code data-testid="webhook-secret" className="block rounded-lg bg-slate-100 px-3 py-2 font-mono text-sm break-all text-slate-900">
+      <p className="text-sm text-slate-700 dark:text-gray-300">Copy the signing secret now and store it with your receiver. It is shown only this once.</p>
+      <code data-testid="webhook-secret" className="block rounded-lg bg-slate-100 px-3 py-2 font-mono text-sm break-all text-slate-900 dark:bg-gray-800 dark:text-gray-100">
         {secret}
       </code>
-      <p role="status" className="text-sm text-slate-600">
+      <p role="status" className="text-sm text-slate-600 dark:text-gray-400">
         {copied === 'yes' ? 'Copied to the clipboard.' : copied === 'failed' ? 'Copying is blocked here: select the secret and copy it by hand.' : ''}
       </p>
       <div className="flex flex-wrap justify-end gap-2">

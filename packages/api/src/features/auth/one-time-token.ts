@@ -5,12 +5,12 @@ import { schema, type Transaction } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 
-export type TokenPurpose = 'verify_email' | 'reset_password';
+export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email' | 'revert_email';
 
-const PREFIX: Record<TokenPurpose, string> = { verify_email: 'ev_', reset_password: 'pr_' };
+const PREFIX: Record<TokenPurpose, string> = { verify_email: 'ev_', reset_password: 'pr_', change_email: 'ec_', revert_email: 'eu_' };
 
 /** What the links look like: a purpose prefix and 256 random bits. */
-export const ONE_TIME_TOKEN = /^(ev|pr)_[A-Za-z0-9_-]{43}$/;
+export const ONE_TIME_TOKEN = /^(ev|pr|ec|eu)_[A-Za-z0-9_-]{43}$/;
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -48,7 +48,7 @@ const jobToken = (key: TokenKey, purpose: TokenPurpose, jobId: string) =>
 export async function issueJobToken(
   db: Context['db'] | Transaction,
   keys: readonly TokenKey[],
-  { jobId, userId, purpose, ttlSeconds }: { jobId: string; userId: string; purpose: TokenPurpose; ttlSeconds: number },
+  { jobId, userId, purpose, ttlSeconds, subjectId }: { jobId: string; userId: string; purpose: TokenPurpose; ttlSeconds: number; subjectId?: string },
 ): Promise<{ token: string; retried: boolean }> {
   const candidates = keys.map((key) => jobToken(key, purpose, jobId));
   const [current] = candidates;
@@ -63,7 +63,7 @@ export async function issueJobToken(
   if (earlier) return { token: earlier, retried: true };
   await db
     .insert(t)
-    .values({ userId, purpose, tokenHash: hash(current), expiresAt: sql`now() + make_interval(secs => ${ttlSeconds})` })
+    .values({ userId, purpose, subjectId, tokenHash: hash(current), expiresAt: sql`now() + make_interval(secs => ${ttlSeconds})` })
     .onConflictDoNothing({ target: t.tokenHash });
   return { token: current, retried: false };
 }
@@ -73,15 +73,20 @@ export async function issueJobToken(
  * purpose, so two parallel uses cannot both succeed. Returns the user, or throws `invalid_token`.
  */
 export async function consumeToken(db: Context['db'] | Transaction, purpose: TokenPurpose, token: string): Promise<string> {
+  return (await consumeSubjectToken(db, purpose, token)).userId;
+}
+
+/** As `consumeToken`, with the row the token was minted for (`subjectId`, null if none). */
+export async function consumeSubjectToken(db: Context['db'] | Transaction, purpose: TokenPurpose, token: string): Promise<{ userId: string; subjectId: string | null }> {
   if (!ONE_TIME_TOKEN.test(token) || !token.startsWith(PREFIX[purpose])) throw invalidToken();
   const t = schema.userTokens;
   const [row] = await db
     .update(t)
     .set({ usedAt: sql`now()` })
     .where(and(eq(t.tokenHash, hash(token)), eq(t.purpose, purpose), isNull(t.usedAt), gt(t.expiresAt, sql`now()`)))
-    .returning({ userId: t.userId });
+    .returning({ userId: t.userId, subjectId: t.subjectId });
   if (!row) throw invalidToken();
-  return row.userId;
+  return row;
 }
 
 /** Voids the user's other outstanding tokens of a purpose (after a reset, older links die). */

@@ -24,6 +24,16 @@ import {
   twoFactorStatusOutput,
 } from './two-factor.schema.ts';
 import { changePasswordHandler } from './change-password.handler.ts';
+import { confirmEmailChangeHandler, requestEmailChangeHandler, undoEmailChangeHandler, updateProfileHandler } from './email-change.handler.ts';
+import {
+  confirmEmailChangeOutput,
+  emailChangeTokenInput,
+  requestEmailChangeInput,
+  requestEmailChangeOutput,
+  undoEmailChangeOutput,
+  updateProfileInput,
+  updateProfileOutput,
+} from './email-change.schema.ts';
 import { resendVerificationHandler, verifyEmailHandler } from './email-verification.handler.ts';
 import { resendVerificationOutput, successOutput, tokenInput } from './email-verification.schema.ts';
 import { requestPasswordResetHandler, resetPasswordHandler } from './password-reset.handler.ts';
@@ -88,6 +98,15 @@ export const authRouter = router({
   }),
   passwordStatus: authedProcedure.meta({ rateLimit: 'auth.session' }).input(noInput).output(passwordStatusOutput).query(passwordStatusHandler),
   setPassword: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(setPasswordInput).output(setPasswordOutput).mutation(setPasswordHandler),
+  updateProfile: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(updateProfileInput).output(updateProfileOutput).mutation(updateProfileHandler),
+
+  requestEmailChange: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(requestEmailChangeInput).output(requestEmailChangeOutput).mutation(requestEmailChangeHandler),
+
+  /** Public: the link may be opened in any browser; it proves the new mailbox, not a session. */
+  confirmEmailChange: publicProcedure.meta({ rateLimit: 'auth.verifyEmail' }).input(emailChangeTokenInput).output(confirmEmailChangeOutput).mutation(confirmEmailChangeHandler),
+
+  undoEmailChange: publicProcedure.meta({ rateLimit: 'auth.verifyEmail' }).input(emailChangeTokenInput).output(undoEmailChangeOutput).mutation(undoEmailChangeHandler),
+
   changePassword: authedProcedure.meta({ rateLimit: 'auth.sensitive' }).input(changePasswordInput).output(changePasswordOutput).mutation(changePasswordHandler),
 
   logoutAll: authedProcedure.meta({ rateLimit: 'auth.session' }).input(logoutAllInput).output(revokedCountOutput).mutation(logoutAllHandler),

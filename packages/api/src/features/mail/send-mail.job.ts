@@ -14,7 +14,7 @@ export const sendMailQueue: QueueDefinition = {
 };
 
 /** The templates whose link carries a one-time token: they are never queued ready-made. */
-type TokenMail = Extract<MailTemplate, { template: 'verify_email' | 'password_reset' | 'data_export_ready' }>;
+type TokenMail = Extract<MailTemplate, { template: 'verify_email' | 'password_reset' | 'data_export_ready' | 'confirm_email_change' | 'email_changed' }>;
 
 /** A mail that can sit in a job row as it is: nothing in it opens an account. */
 export type QueuedMail = Exclude<MailTemplate, TokenMail>;

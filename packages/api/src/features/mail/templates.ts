@@ -12,6 +12,12 @@ export type MailTemplate =
   | { template: 'two_factor_changed'; enabled: boolean }
   | { template: 'two_factor_reset_by_admin' }
   | { template: 'account_exists'; signInLink: string; resetLink: string }
+  /** To the new address: the link that makes it the account's address. */
+  | { template: 'confirm_email_change'; link: string }
+  /** To the old address, once the change is made: the undo link (7 days). */
+  | { template: 'email_changed'; newEmail: string; undoLink: string }
+  /** To an address another account asked to take: it already has an account, nothing changed. */
+  | { template: 'email_change_taken'; signInLink: string; resetLink: string }
   /** Carries the single-use download link: sent by the export job itself, never queued. */
   | { template: 'data_export_ready'; link: string }
   | { template: 'account_deletion_scheduled'; deletionAt: string; cancelLink: string }
@@ -128,6 +134,34 @@ function contentOf(mail: MailTemplate): Content {
       return {
         subject: 'Your account was deleted',
         paragraphs: ['As you asked, your Bastion account and the data it held were deleted. This is the last email we send you.'],
+      };
+    case 'confirm_email_change':
+      return {
+        subject: 'Confirm your new email address',
+        paragraphs: [
+          'Someone signed in to a Bastion account asked to use this email address for it. Confirm to make the change; until then the account keeps its current address. The link works once and expires in 24 hours.',
+        ],
+        action: { label: 'Use this email address', url: mail.link },
+        footer: IGNORE,
+      };
+    case 'email_changed':
+      return {
+        subject: 'The email address of your account was changed',
+        paragraphs: [
+          `The email address of your Bastion account was changed to ${mail.newEmail}. From now on, sign in and receive mail with that address.`,
+          'If you did not make this change, undo it with the link below within 7 days: the account gets this address back and every session is signed out. Then reset your password.',
+        ],
+        action: { label: 'Undo the change', url: mail.undoLink },
+      };
+    case 'email_change_taken':
+      return {
+        subject: 'Someone tried to use your address for another account',
+        paragraphs: [
+          'Someone signed in to another Bastion account asked to move it to this email address. You already have an account with it, so nothing was changed.',
+          `Sign in with your password, or if you have forgotten it, reset it here: ${mail.resetLink}`,
+        ],
+        action: { label: 'Sign in', url: mail.signInLink },
+        footer: IGNORE,
       };
     case 'account_exists':
       return {

@@ -45,6 +45,7 @@ const {
   webhookEndpoints,
   webhookDeliveries,
   connectedAccounts,
+  emailChanges,
 } = schema;
 
 export const DATA_CLASSES: readonly DataClass[] = [
@@ -127,6 +128,15 @@ export const DATA_CLASSES: readonly DataClass[] = [
     name: 'data_exports',
     export: (db, id) =>
       db.select({ id: dataExports.id, status: dataExports.status, requestedAt: dataExports.requestedAt, readyAt: dataExports.readyAt, downloadedAt: dataExports.downloadedAt }).from(dataExports).where(eq(dataExports.userId, id)).orderBy(asc(dataExports.requestedAt)),
+  },
+  {
+    name: 'email_changes',
+    export: (db, id) =>
+      db
+        .select({ id: emailChanges.id, oldEmail: emailChanges.oldEmail, newEmail: emailChanges.newEmail, createdAt: emailChanges.createdAt, confirmedAt: emailChanges.confirmedAt, revertedAt: emailChanges.revertedAt })
+        .from(emailChanges)
+        .where(eq(emailChanges.userId, id))
+        .orderBy(asc(emailChanges.createdAt)),
   },
   {
     name: 'audit_entries',

@@ -1,11 +1,11 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { schema } from '@bastion/db';
 import type { Context } from '../../context.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { AuthState } from '../auth/guards.ts';
 import { describeDevice } from '../auth/device.ts';
-import type { securityLogInput, securityLogOutput } from './security-log.schema.ts';
+import { SECURITY_EVENT_KINDS, type securityLogInput, type securityLogOutput } from './security-log.schema.ts';
 
 const cursorSchema = z.tuple([z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/), z.uuid()]);
 
@@ -57,6 +57,7 @@ export async function securityLogHandler({
     .where(
       and(
         eq(events.userId, ctx.auth.userId),
+        input?.kind ? inArray(events.type, [...SECURITY_EVENT_KINDS[input.kind]]) : undefined,
         after ? sql`(${events.createdAt}, ${events.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined,
       ),
     )
