@@ -15,9 +15,12 @@ let mock: MockIssuer;
 /**
  * The token endpoint the server discovers: our own loopback proxy in front of the mock's, so a
  * test can fail refreshes (transiently or for good) and hold one in flight while others try.
+ * Only the refreshes of `target` (the refresh token of the test's own account) are counted and
+ * steered: a scan also queues the earlier tests' accounts, whose refreshes pass straight through.
  */
 const tokenProxy = {
   server: null as Server | null,
+  target: null as string | null,
   refreshHits: 0,
   failNext: 0,
   invalidGrant: false,
@@ -32,7 +35,8 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString();
-      if (new URLSearchParams(body).get('grant_type') === 'refresh_token') {
+      const params = new URLSearchParams(body);
+      if (params.get('grant_type') === 'refresh_token' && params.get('refresh_token') === tokenProxy.target) {
         tokenProxy.refreshHits++;
         if (tokenProxy.gate) await tokenProxy.gate;
         if (tokenProxy.invalidGrant) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant","error_description":"upstream-secret-body"}');
@@ -61,6 +65,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
+  tokenProxy.target = null;
   tokenProxy.refreshHits = 0;
   tokenProxy.failNext = 0;
   tokenProxy.invalidGrant = false;
@@ -78,6 +83,8 @@ async function linkedAccount() {
   expect(result.location).toBe('/');
   const [account] = await server.deps.db.select({ id: a.id, userId: a.userId, sub: a.subject }).from(a).where(eq(a.userId, user.id));
   await server.deps.db.update(a).set({ expiresAt: sql`now() + interval '1 hour'` }).where(eq(a.id, account!.id));
+  const row = await accountRow(account!.id);
+  tokenProxy.target = openToken(server.deps.config.encryption.keys, 'refresh_token', row, row.refreshTokenSealed!);
   return { user, account: account!, subject: account!.sub };
 }
 
