@@ -25,7 +25,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 
 beforeAll(async () => {
   apiPort = await freePort();
-  const env = { ...process.env, NODE_ENV: 'development', PORT: String(apiPort), WEB_PORT: String(await freePort()), PG_DATA_DIR: path.join(dataDir, 'pg'), LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', PORT: String(apiPort), WEB_PORT: String(await freePort()), PG_DATA_DIR: path.join(dataDir, 'pg'), LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
   // Its own process group: stopping it stops the API, Vite and the embedded database together.
   dev = spawn(process.execPath, ['--experimental-strip-types', 'scripts/dev.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
