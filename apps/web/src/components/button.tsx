@@ -3,6 +3,7 @@ import { Spinner } from './spinner.tsx';
 
 const variants = {
   primary: 'bg-indigo-600 text-white shadow-sm hover:bg-indigo-500 disabled:bg-indigo-400',
+  danger: 'bg-red-600 text-white shadow-sm hover:bg-red-500 disabled:bg-red-400',
   secondary: 'bg-white text-slate-800 shadow-sm ring-1 ring-slate-300 ring-inset hover:bg-slate-50 disabled:text-slate-400 dark:bg-gray-800 dark:text-gray-100 dark:ring-gray-700 dark:hover:bg-gray-800',
 };
 

@@ -3,7 +3,7 @@ import { SCOPE_NAMES, SCOPES, type Scope } from '@bastion/api/scopes';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { FormAlert } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
-import { Dialog } from '../components/dialog.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { useToast } from '../components/toast.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { BackToAccount, linkClasses, SignedIn } from '../components/signed-in.tsx';
@@ -264,36 +264,23 @@ function KeyList({ keys }: { keys: ApiKey[] }) {
           );
         })}
       </ul>
-      <Dialog
+      <ConfirmDialog
         title="Revoke this key?"
         open={confirming !== null}
         onClose={() => {
           setConfirming(null);
           revoke.reset();
         }}
+        onConfirm={() => confirming && revoke.mutate({ id: confirming.id })}
+        confirmLabel="Revoke key"
+        pendingLabel="Revoking…"
+        pending={revoke.isPending}
+        error={revoke.error?.message}
       >
-        <p className="text-sm text-slate-700 dark:text-gray-300">
+        <p>
           Services using “{confirming?.name}” (<code className="font-mono">bst_{confirming?.prefix}_…</code>) are refused at once. This cannot be undone.
         </p>
-        {revoke.isError && (
-          <div className="mt-3">
-            <FormAlert error={{ message: revoke.error.message }} />
-          </div>
-        )}
-        <div className="mt-5 flex flex-wrap justify-end gap-2">
-          <Button variant="secondary" onClick={() => setConfirming(null)}>
-            Cancel
-          </Button>
-          <Button
-            className="bg-red-600 hover:bg-red-500 disabled:bg-red-400"
-            pending={revoke.isPending}
-            pendingLabel="Revoking…"
-            onClick={() => confirming && revoke.mutate({ id: confirming.id })}
-          >
-            Revoke key
-          </Button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

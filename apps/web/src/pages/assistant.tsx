@@ -2,7 +2,7 @@ import type { RouterOutputs } from '@bastion/api';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type Ref } from 'react';
 import { FormAlert } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
-import { Dialog } from '../components/dialog.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { useToast } from '../components/toast.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { SignedIn } from '../components/signed-in.tsx';
@@ -327,22 +327,19 @@ function ConversationList({ activeId, onOpen, onDeleted }: { activeId: string | 
           </li>
         ))}
       </ul>
-      <Dialog title="Delete this conversation?" open={confirming !== null} onClose={() => (setConfirming(null), remove.reset())}>
-        <p className="text-sm break-words text-slate-700 dark:text-gray-300">“{confirming?.title}” and all its messages are deleted for good.</p>
-        {remove.isError && (
-          <p role="alert" className="mt-3 text-sm text-red-700 dark:text-red-300">
-            The conversation could not be deleted. Try again.
-          </p>
-        )}
-        <div className="mt-5 flex flex-wrap justify-end gap-2">
-          <Button variant="secondary" onClick={() => setConfirming(null)} className="dark:bg-gray-800 dark:text-gray-100 dark:ring-gray-600">
-            Keep it
-          </Button>
-          <Button className="bg-red-700 hover:bg-red-600" pending={remove.isPending} pendingLabel="Deleting…" onClick={() => confirming && remove.mutate({ id: confirming.id })}>
-            Delete conversation
-          </Button>
-        </div>
-      </Dialog>
+      <ConfirmDialog
+        title="Delete this conversation?"
+        open={confirming !== null}
+        onClose={() => (setConfirming(null), remove.reset())}
+        onConfirm={() => confirming && remove.mutate({ id: confirming.id })}
+        confirmLabel="Delete conversation"
+        pendingLabel="Deleting…"
+        pending={remove.isPending}
+        error={remove.isError ? 'The conversation could not be deleted. Try again.' : undefined}
+        cancelLabel="Keep it"
+      >
+        <p>“{confirming?.title}” and all its messages are deleted for good.</p>
+      </ConfirmDialog>
     </nav>
   );
 }

@@ -2,7 +2,7 @@ import type { RouterOutputs } from '@bastion/api';
 import { useState } from 'react';
 import { FormAlert } from '../components/alerts.tsx';
 import { Button } from '../components/button.tsx';
-import { Dialog } from '../components/dialog.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { useStartProvider } from '../components/provider-buttons.tsx';
 import { BackToAccount, SignedIn } from '../components/signed-in.tsx';
@@ -91,36 +91,21 @@ function ConnectedAccounts() {
             Link {provider.name}
           </Button>
         ))}
-      <Dialog
+      <ConfirmDialog
         title="Disconnect Google?"
         open={confirming !== null}
         onClose={() => {
           setConfirming(null);
           disconnect.reset();
         }}
+        onConfirm={() => confirming && disconnect.mutate({ id: confirming.id })}
+        confirmLabel="Disconnect"
+        pendingLabel="Disconnecting…"
+        pending={disconnect.isPending}
+        error={disconnect.error?.message}
       >
-        <p className="text-sm text-slate-700 dark:text-gray-300">
-          Bastion asks Google to withdraw its access and forgets it. You will no longer be able to sign in with {confirming?.email ?? 'this Google account'}.
-        </p>
-        {disconnect.isError && (
-          <div className="mt-3">
-            <FormAlert error={{ message: disconnect.error.message }} />
-          </div>
-        )}
-        <div className="mt-5 flex flex-wrap justify-end gap-2">
-          <Button variant="secondary" onClick={() => setConfirming(null)}>
-            Cancel
-          </Button>
-          <Button
-            className="bg-red-600 hover:bg-red-500 disabled:bg-red-400"
-            pending={disconnect.isPending}
-            pendingLabel="Disconnecting…"
-            onClick={() => confirming && disconnect.mutate({ id: confirming.id })}
-          >
-            Disconnect
-          </Button>
-        </div>
-      </Dialog>
+        <p>Bastion asks Google to withdraw its access and forgets it. You will no longer be able to sign in with {confirming?.email ?? 'this Google account'}.</p>
+      </ConfirmDialog>
       <BackToAccount />
     </Card>
   );

@@ -1,7 +1,7 @@
 import { FormAlert } from '../components/alerts.tsx';
 import { useState } from 'react';
 import { Button } from '../components/button.tsx';
-import { Dialog } from '../components/dialog.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { useToast } from '../components/toast.tsx';
 import { Card, PageHeading } from '../components/layout.tsx';
 import { BackToAccount, SignedIn } from '../components/signed-in.tsx';
@@ -75,31 +75,21 @@ function SessionList() {
           Sign out all other sessions
         </Button>
       )}
-      <Dialog
+      <ConfirmDialog
         title="Sign out all other sessions?"
         open={confirmingAll}
         onClose={() => {
           setConfirmingAll(false);
           revokeOthers.reset();
         }}
+        onConfirm={() => revokeOthers.mutate({ exceptCurrent: true })}
+        confirmLabel="Sign out other sessions"
+        pendingLabel="Signing out…"
+        pending={revokeOthers.isPending}
+        error={revokeOthers.error?.message}
       >
-        <p className="text-sm text-slate-700 dark:text-gray-300">
-          {`Every other device (${others}) is signed out at once and must sign in again. This device stays signed in.`}
-        </p>
-        {revokeOthers.isError && (
-          <div className="mt-3">
-            <FormAlert error={{ message: revokeOthers.error.message }} />
-          </div>
-        )}
-        <div className="mt-5 flex flex-wrap justify-end gap-2">
-          <Button variant="secondary" onClick={() => setConfirmingAll(false)}>
-            Cancel
-          </Button>
-          <Button className="bg-red-600 hover:bg-red-500 disabled:bg-red-400" pending={revokeOthers.isPending} pendingLabel="Signing out…" onClick={() => revokeOthers.mutate({ exceptCurrent: true })}>
-            Sign out other sessions
-          </Button>
-        </div>
-      </Dialog>
+        <p>{`Every other device (${others}) is signed out at once and must sign in again. This device stays signed in.`}</p>
+      </ConfirmDialog>
       {sessions.data && others === 0 && <p className="mt-4 text-sm text-slate-600 dark:text-gray-400">No other device is signed in.</p>}
       <BackToAccount />
     </Card>
