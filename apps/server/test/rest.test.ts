@@ -144,6 +144,9 @@ describe('REST under /api/v1', () => {
     const viaRest = await rest('/contacts?limit=2&sort=name&tag=team', { token: user.key });
     expect(viaRest.json).toEqual((viaTrpc.json as { result: { data: unknown } }).result.data);
     expect((viaRest.json as { items: unknown[] }).items).toHaveLength(2);
+    // A boolean in the query string: counted with includeTotal=true, not with false.
+    expect((await rest('/contacts?limit=2&tag=team&includeTotal=true', { token: user.key })).json).toMatchObject({ total: 3 });
+    expect((await rest('/contacts?limit=2&tag=team&includeTotal=false', { token: user.key })).json).toMatchObject({ total: null });
 
     const first = (viaRest.json as { items: { id: string }[] }).items[0]!;
     const getTrpc = await trpc('contacts.get', { id: first.id }, user.key, 'query');

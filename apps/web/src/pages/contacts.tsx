@@ -75,7 +75,7 @@ function Contacts() {
   // TanStack's own infinite query: tRPC's adds a `direction` field that contacts.list uses for sorting.
   const list = useInfiniteQuery({
     queryKey: [...CONTACTS_LIST_KEY, input],
-    queryFn: ({ pageParam, signal }) => utils.client.contacts.list.query({ ...input, cursor: pageParam }, { signal }),
+    queryFn: ({ pageParam, signal }) => utils.client.contacts.list.query({ ...input, cursor: pageParam, includeTotal: true }, { signal }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor ?? undefined,
     placeholderData: keepPreviousData,

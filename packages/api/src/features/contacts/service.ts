@@ -289,12 +289,12 @@ async function listPage(owner: Owner, input: ListFilter & { cursor?: string | un
   return {
     items: page.map(({ sortKey: _sortKey, ...row }) => toContactDto(row)),
     nextCursor: next ? encodeCursor(next) : null,
-    total: !count || shape.cursor ? null : complete ? rows.length : (counted?.[0]?.total ?? null),
+    total: shape.cursor ? null : complete ? rows.length : (counted?.[0]?.total ?? null),
   };
 }
 
 export function listContacts(owner: Owner, input: ListInput): Promise<ListPage> {
-  return listPage(owner, input, { count: true });
+  return listPage(owner, input, { count: input.includeTotal === true });
 }
 
 /** Rows per page of an export: larger than the API's pages, still one bounded statement each. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouterInputs } from '@bastion/api';
 import { createTestDatabase } from '../../../../../test/helpers/database.ts';
 import { startTestServer, type TestServer } from '../../../../../test/helpers/server.ts';
-import { failureOf, signUp } from '../../../../../test/helpers/users.ts';
+import { failureOf, metricValue, signUp } from '../../../../../test/helpers/users.ts';
 
 let server: TestServer;
 let db: postgres.Sql;
@@ -66,15 +66,31 @@ describe('list: total and phone search', () => {
     });
   });
 
-  it('counts the matches on the first page, and only there', async () => {
-    const first = await owner.client.contacts.list.query({ limit: 5 });
+  it('counts the matches on the first page when asked, and only there', async () => {
+    const first = await owner.client.contacts.list.query({ limit: 5, includeTotal: true });
     expect(first).toMatchObject({ total: 12 });
     expect(first.items).toHaveLength(5);
-    const second = await owner.client.contacts.list.query({ limit: 5, cursor: first.nextCursor! });
+    const second = await owner.client.contacts.list.query({ limit: 5, cursor: first.nextCursor!, includeTotal: true });
     expect(second.total).toBeNull();
+    expect((await owner.client.contacts.list.query({ tag: 'office', limit: 1, includeTotal: true })).total).toBe(2);
+    expect((await owner.client.contacts.list.query({ search: 'filler', limit: 1, includeTotal: true })).total).toBe(8);
+    expect((await bob.client.contacts.list.query({ search: 'filler', includeTotal: true })).total).toBe(0);
+  });
+
+  it('does not count unless asked, except when the first page holds every match', async () => {
+    expect((await owner.client.contacts.list.query({ limit: 5 })).total).toBeNull();
     expect((await owner.client.contacts.list.query({ tag: 'office' })).total).toBe(2);
-    expect((await owner.client.contacts.list.query({ search: 'filler', limit: 1 })).total).toBe(8);
-    expect((await bob.client.contacts.list.query({ search: 'filler' })).total).toBe(0);
+    // Statements per call, the least of three (background work shares the pool): the count is one more.
+    const statementsOf = async (includeTotal: boolean) => {
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = await metricValue(server, 'bastion_db_statements_total');
+        await owner.client.contacts.list.query({ limit: 5, includeTotal });
+        counts.push((await metricValue(server, 'bastion_db_statements_total')) - before);
+      }
+      return Math.min(...counts);
+    };
+    expect((await statementsOf(true)) - (await statementsOf(false))).toBe(1);
   });
 
   it.each([
