@@ -1,13 +1,14 @@
 import type { RequestHandler, Request as ExpressRequest, Response as ExpressResponse } from 'express';
-import { incomingMessageToRequest, internal_exceptionHandler } from '@trpc/server/adapters/node-http';
+import { internal_exceptionHandler } from '@trpc/server/adapters/node-http';
 import { resolveResponse } from '@trpc/server/http';
 import { appRouter, createContextInner, toTRPCError, type AppDeps } from '@bastion/api';
 import { requestIdOf } from './request-id.ts';
 import { cookieJar } from './cookies.ts';
+import { toFetchRequest } from './fetch-request.ts';
 
 /**
- * tRPC over Express through tRPC's own request conversion and `resolveResponse` (the adapter API
- * `@trpc/server/http` offers), with a lean writer: a JSON answer is written in one `end()` and a
+ * tRPC over Express through `resolveResponse` (the adapter API `@trpc/server/http` offers), with a
+ * lean request (fetch-request.ts) and a lean writer: a JSON answer is written in one `end()` and a
  * stream (batch stream, SSE) chunk by chunk from its reader, where the stock adapter pipes every
  * answer through a WHATWG WritableStream and spreads its options at each step (ADR 050).
  */
@@ -47,7 +48,7 @@ export function trpcHandler(deps: AppDeps): RequestHandler {
   };
 
   async function handle(req: ExpressRequest, res: ExpressResponse, path: string): Promise<void> {
-    const request = incomingMessageToRequest(req, res, { maxBodySize });
+    const request = toFetchRequest(req, res, maxBodySize);
     const response = await resolveResponse({
       router: options.router,
       maxBatchSize: options.maxBatchSize,

@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'held-connections': { type: 'string' },
     'keep-logs': { type: 'boolean' },
     'cpu-prof': { type: 'string' },
+    'server-node-args': { type: 'string' },
     json: { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean' },
@@ -35,6 +36,7 @@ if (values.help) {
   console.log(`pnpm bench:load [--only S1,S2] [--duration 5] [--warmup 2] [--rounds 3] [--connections 100,1000]
   [--pool 10] [--flood-connections 50] [--probe-rate 200] [--burst-limit 100] [--held-connections 1000] [--keep-logs]
   [--cpu-prof DIR]    write V8 CPU profiles of the server and the comparators into DIR
+  [--server-node-args "--flag …"]  extra node flags for Bastion's servers (not the comparators)
   [--json]            print the report as JSON instead of Markdown
   [--out report.json] also write the JSON report to a file`);
   process.exit(0);
@@ -73,6 +75,7 @@ const report = await runLoadBenchmark({
   heldConnections: positive('held-connections', values['held-connections'], DEFAULT_OPTIONS.heldConnections, 10_000),
   keepLogs: values['keep-logs'] ?? false,
   ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
+  ...(values['server-node-args'] ? { serverNodeArgs: values['server-node-args'].split(/\s+/).filter(Boolean) } : {}),
   progress: (line) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
 });
 

@@ -37,6 +37,8 @@ export interface LoadBenchOptions {
   keepLogs?: boolean;
   /** Write V8 CPU profiles of every server process (`--cpu-prof`) into this folder. */
   cpuProfileDir?: string;
+  /** Extra node flags for Bastion's servers only (experiments: `--server-node-args "--max-semi-space-size=8"`). */
+  serverNodeArgs?: readonly string[];
   progress?: (line: string) => void;
 }
 
@@ -260,7 +262,8 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
     for (const kind of kinds) void comparator(kind).catch(() => {}); // booting beside the server; awaited where used
     const logFile = path.join(workDir, 'server.log');
     log(`starting the production server (log: ${logFile})`);
-    const server = await startProductionServer({ name: 'production', env: serverEnv(), logFile, port, nodeArgs });
+    const serverNodeArgs = [...nodeArgs, ...(options.serverNodeArgs ?? [])];
+    const server = await startProductionServer({ name: 'production', env: serverEnv(), logFile, port, nodeArgs: serverNodeArgs });
     cleanups.push(() => server.stop());
 
     // ---- seed: three users through the API, 30 contacts for the reader
@@ -468,6 +471,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
             }),
             logFile: path.join(workDir, `server-${store}.log`),
             port: storePort,
+            nodeArgs: serverNodeArgs,
           });
           cleanups.push(() => service.stop());
           return { store, service };
@@ -557,7 +561,7 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
         env: serverEnv({ APP_ORIGIN: `http://127.0.0.1:${tracedPort}`, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }),
         logFile: path.join(workDir, 'server-traced.log'),
         port: tracedPort,
-        nodeArgs,
+        nodeArgs: serverNodeArgs,
       });
       cleanups.push(() => traced.stop());
       const answer = await fetchJson(`${traced.url}${listPath}`, { headers: reader.auth });
