@@ -45,6 +45,9 @@ class NodeFetchRequest {
   }
 
   async json(): Promise<unknown> {
+    // A body already read or set upstream (csrfGuard reads an empty POST as `{}`), as the stock adapter honours it.
+    const preset = (this.#req as { body?: unknown }).body;
+    if (preset !== undefined) return typeof preset === 'string' ? (JSON.parse(preset) as unknown) : preset;
     return JSON.parse(await readBody(this.#req, this.#maxBodySize)) as unknown;
   }
 }
