@@ -6,7 +6,9 @@ import express, { type ErrorRequestHandler } from 'express';
 import helmet from 'helmet';
 import { downloadDataExport, exportContactsCsv, handleOAuthCallback, receiveProviderEvent, toTRPCError, tracingEnabled, type AppDeps } from '@bastion/api';
 import type { PoolMonitor } from '@bastion/db';
+import client from 'prom-client';
 import { accessLog } from './access-log.ts';
+import { admission } from './admission.ts';
 import { apiDocsRoutes } from './api-docs.ts';
 import { allowedOrigins, csrfGuard, hostGuard } from './guards.ts';
 import { healthRoutes, readinessCheck } from './health.ts';
@@ -71,6 +73,25 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
   // Health probes and scrapers address the instance by IP, so the Host check comes after them.
   app.use(hostGuard(config));
 
+  const admitted = admission({ ...config.http.admission, onRejected: (why) => admissionRefusals.inc({ reason: why }) });
+  new client.Gauge({
+    name: 'bastion_http_admission',
+    help: 'API calls being served (state="in_flight", at most HTTP_MAX_IN_FLIGHT) and waiting for a slot (state="queued")',
+    labelNames: ['state'] as const,
+    registers: [metrics.registry],
+    collect() {
+      const { inFlight, queued } = admitted.stats();
+      this.set({ state: 'in_flight' }, inFlight);
+      this.set({ state: 'queued' }, queued);
+    },
+  });
+  const admissionRefusals = new client.Counter({
+    name: 'bastion_http_admission_refusals_total',
+    help: 'API calls answered 503 server_busy by admission control: the queue was full, or the call waited HTTP_QUEUE_TIMEOUT_MS',
+    labelNames: ['reason'] as const,
+    registers: [metrics.registry],
+  });
+
   const origins = allowedOrigins(config);
   app.use(
     '/trpc',
@@ -85,6 +106,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     }),
     trpcMetrics(metrics),
     csrfGuard(config),
+    admitted.handler,
     trpcHandler(deps),
   );
 
@@ -96,7 +118,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
 
   // REST for services (bearer credentials only: no cookies, so no CSRF to guard against) and its
   // description. No CORS: browsers on other origins have no business here.
-  app.use('/api/v1', restHandler(deps));
+  app.use('/api/v1', admitted.handler, restHandler(deps));
   app.use(apiDocsRoutes());
   // The GDPR export's single-use download link (mailed by the export job): signed in as its owner.
   app.get('/account/export/:token', (req, res, next) => {

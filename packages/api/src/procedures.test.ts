@@ -4,6 +4,7 @@ import type { Meta } from './trpc.ts';
 import { isScope } from './features/api-keys/scopes.ts';
 import { isPermission } from './features/auth/permissions.ts';
 import { appRouter } from './root.ts';
+import { isSyncFirst } from './lib/sync-first.ts';
 
 interface ProcedureDef {
   inputs: unknown[];
@@ -22,6 +23,11 @@ describe('every procedure', () => {
     expect(['public', 'authed', 'verified', 'admin']).toContain(procedure._def.meta?.access);
     expect(procedure._def.inputs.length).toBeGreaterThan(0);
     expect(procedure._def.output).toBeDefined();
+  });
+
+  it.each(procedures)('%s validates its input and output synchronously first (lib/sync-first.ts)', (_path, procedure) => {
+    for (const input of procedure._def.inputs) expect(isSyncFirst(input)).toBe(true);
+    expect(isSyncFirst(procedure._def.output)).toBe(true);
   });
 
   it.each(procedures)('%s declares a known rate-limit policy, per-user only when signed in', (_path, procedure) => {

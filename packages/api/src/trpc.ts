@@ -9,6 +9,7 @@ import { isPermission, requirePermission, type Permission } from './features/aut
 import type { RateLimitPolicyName } from './config/rate-limit-policies.ts';
 import { enforceRateLimits } from './lib/rate-limit/enforce.ts';
 import { clientKey } from './lib/rate-limit/client-key.ts';
+import { syncFirst } from './lib/sync-first.ts';
 import type { Scope } from './features/api-keys/scopes.ts';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 
@@ -59,7 +60,22 @@ async function sanitized<R extends { ok: true } | { ok: false; error: unknown }>
   return error === result.error ? result : { ...result, error };
 }
 
-const base = t.procedure.use(sanitizeErrors);
+/** The builder, and every builder derived from it, hands its input and output schemas to syncFirst (lib/sync-first.ts). */
+function validatingSynchronously<B extends object>(builder: B): B {
+  return new Proxy(builder, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property === 'input' || property === 'output') return (parser: unknown) => validatingSynchronously(value.call(target, syncFirst(parser)) as object);
+      if (property === 'use' || property === 'meta' || property === 'concat' || property === 'unstable_concat') {
+        return (...args: unknown[]) => validatingSynchronously(value.apply(target, args) as object);
+      }
+      return value;
+    },
+  });
+}
+
+const base = validatingSynchronously(t.procedure.use(sanitizeErrors));
 
 /**
  * Every call counts against `global` (per client address) and its own policy (`meta.rateLimit`)

@@ -148,6 +148,9 @@ export const envSchema = z.object({
 
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(100 * 1024).describe("larger request bodies get 413"),
   TRPC_MAX_BATCH: int(1, 100).default(10).describe("most calls in one batched request"),
+  HTTP_MAX_IN_FLIGHT: int(1, 100_000).default(128).describe("API calls (`/trpc`, `/api/v1`) served at once per instance; the rest wait in arrival order, holding only their socket (ADR 052; subscriptions are not counted)"),
+  HTTP_MAX_QUEUED: int(0, 1_000_000).default(10_000).describe("API calls that may wait for a slot; one more is answered 503 `server_busy` at once"),
+  HTTP_QUEUE_TIMEOUT_MS: int(10, 120_000).default(10_000).describe("a call that waited this long for a slot is answered 503 `server_busy` (Retry-After: 1)"),
   METRICS_TOKEN: z.string().min(16).optional().describe("≥ 16 characters: `/metrics` then requires `Authorization: Bearer <token>` (ADR 040)"),
   DEV_MAILBOX_KEY: z.string().regex(/^[A-Za-z0-9_-]{16,200}$/, 'must be 16–200 characters of [A-Za-z0-9_-]').optional().describe("development: the key `/dev/mailbox` asks for (default: random per process; the link is printed at start, `pnpm dev` keeps one across reloads)"),
   SHUTDOWN_TIMEOUT_MS: int(0, 120_000).default(10_000).describe("how long SIGTERM waits for in-flight requests (and running jobs) before closing"),

@@ -40,6 +40,8 @@ export interface AppConfig {
     trustProxy: boolean | number | string[];
     bodyLimitBytes: number;
     maxBatchSize: number;
+    /** Admission control (ADR 052): calls served at once, calls waiting, and how long one may wait. */
+    admission: { maxInFlight: number; maxQueued: number; queueTimeoutMs: number };
     shutdownTimeoutMs: number;
     /** On SIGTERM, how long readiness answers 503 while the server still serves, before it stops accepting. */
     shutdownDelayMs: number;
@@ -177,6 +179,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       trustProxy: env.TRUST_PROXY,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       maxBatchSize: env.TRPC_MAX_BATCH,
+      admission: { maxInFlight: env.HTTP_MAX_IN_FLIGHT, maxQueued: env.HTTP_MAX_QUEUED, queueTimeoutMs: env.HTTP_QUEUE_TIMEOUT_MS },
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
       webDistDir: env.WEB_DIST_DIR,
