@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
 import { signAccessToken, verifyAccessToken } from './access-token.ts';
 
@@ -75,5 +75,37 @@ describe('access tokens', () => {
 
   it('rejects garbage', () => {
     for (const garbage of ['', 'abc', 'a.b.c', 'eyJ.eyJ.sig']) expect(verifyAccessToken(auth, garbage)).toBeNull();
+  });
+
+  describe('verified once per process', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    });
+
+    it('answers a token it has verified from memory, with the same claims', () => {
+      const { token } = signAccessToken(auth, subject);
+      const verify = vi.spyOn(jwt, 'verify');
+      const first = verifyAccessToken(auth, token);
+      expect(verify).toHaveBeenCalledTimes(1);
+      expect(verifyAccessToken(auth, token)).toEqual(first);
+      expect(verifyAccessToken(auth, token)).toEqual(first);
+      expect(verify).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses a remembered token once it expires', () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const { token } = signAccessToken(auth, subject);
+      expect(verifyAccessToken(auth, token)).not.toBeNull();
+      vi.setSystemTime(Date.now() + (auth.accessTokenTtlSeconds + 6) * 1000);
+      expect(verifyAccessToken(auth, token)).toBeNull();
+    });
+
+    it('does not carry a token verified under one configuration to another', () => {
+      const { token } = signAccessToken(auth, subject);
+      expect(verifyAccessToken(auth, token)).not.toBeNull();
+      const other = loadConfig({ NODE_ENV: 'test', JWT_SECRETS: `new:${Buffer.from('a-different-key-for-the-same-kid-0123456789').toString('base64url')}` }).auth;
+      expect(verifyAccessToken(other, token)).toBeNull();
+    });
   });
 });
