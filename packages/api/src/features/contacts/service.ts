@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { containsPattern, postgresErrorOf, preparedOnce, schema, withTransaction, type Database } from '@bastion/db';
 import { fieldErrorsOf } from '../../errors/error-formatter.ts';
 import { AppError } from '../../errors/app-error.ts';
@@ -34,6 +35,15 @@ export const contactColumns = {
 };
 
 type ContactRow = Pick<typeof c.$inferSelect, keyof typeof contactColumns>;
+
+/**
+ * Timestamps as JavaScript's toISOString writes them, formatted by PostgreSQL: the outbox payload's
+ * shape, and the reads' (list, get), which then map no Date per timestamp and back again.
+ */
+const iso = (column: SQL | AnyPgColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The DTO straight from SQL, for the hot reads. */
+const contactDtoColumns = { ...contactColumns, createdAt: iso(c.createdAt), updatedAt: iso(c.updatedAt) };
 
 export function toContactDto(row: ContactRow): ContactDto {
   return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
@@ -70,7 +80,7 @@ export async function createContact(owner: Owner, input: ContactCreate): Promise
 const preparedGet = (db: Database) =>
   preparedOnce(db, 'contacts_get', () =>
     db
-      .select(contactColumns)
+      .select(contactDtoColumns)
       .from(c)
       .where(and(eq(c.ownerId, sql.placeholder('ownerId')), eq(c.id, sql.placeholder('id'))))
       .limit(1)
@@ -80,7 +90,7 @@ const preparedGet = (db: Database) =>
 export async function getContact(owner: Owner, id: string): Promise<ContactDto> {
   const [row] = await preparedGet(owner.db).execute({ ownerId: owner.auth.userId, id });
   if (!row) throw notFound();
-  return toContactDto(row);
+  return row;
 }
 
 export async function updateContact(owner: Owner, { id, ...patch }: ContactUpdate): Promise<ContactDto> {
@@ -205,7 +215,7 @@ function buildListQuery(db: Database, shape: ListShape, values: ListValues) {
   }
   const order = shape.direction === 'asc' ? asc : desc;
   return db
-    .select({ ...contactColumns, sortKey: sortKey.text })
+    .select({ ...contactDtoColumns, sortKey: sortKey.text })
     .from(c)
     .where(and(...conditions))
     .orderBy(order(sortKey.expression), order(c.id))
@@ -287,7 +297,7 @@ async function listPage(owner: Owner, input: ListFilter & { cursor?: string | un
   const last = page.at(-1);
   const next: Cursor | null = rows.length > input.limit && last ? { sort: input.sort, direction: shape.direction, key: last.sortKey, id: last.id } : null;
   return {
-    items: page.map(({ sortKey: _sortKey, ...row }) => toContactDto(row)),
+    items: page.map(({ sortKey: _sortKey, ...contact }) => contact),
     nextCursor: next ? encodeCursor(next) : null,
     total: shape.cursor ? null : complete ? rows.length : (counted?.[0]?.total ?? null),
   };
@@ -316,11 +326,7 @@ export async function* allContacts(owner: Owner, filter: ListFilter): AsyncGener
 /** Rows per statement: bounds the statement's size and the time it holds its locks. */
 export const IMPORT_CHUNK = 500;
 
-/**
- * A contact as the outbox payload carries it, built in SQL: the same shape as `toContactDto`
- * (timestamps as JavaScript's toISOString writes them).
- */
-const iso = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** A contact as the outbox payload carries it, built in SQL: the same shape as `toContactDto`. */
 const contactJson = sql`jsonb_build_object('id', id, 'name', name, 'email', email, 'phone', phone, 'company', company,
   'tags', to_jsonb(tags), 'notes', notes, 'createdAt', ${iso(sql`created_at`)}, 'updatedAt', ${iso(sql`updated_at`)})`;
 
