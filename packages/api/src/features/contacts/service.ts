@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { containsPattern, postgresErrorOf, preparedOnce, schema, withTransaction, type Database } from '@bastion/db';
+import { containsPattern, postgresErrorOf, preparedOnce, rawRead, schema, withTransaction, type Database } from '@bastion/db';
 import { fieldErrorsOf } from '../../errors/error-formatter.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { contactCreateInput, type ContactCreate, type ContactDto, type ContactUpdate } from './contact.schema.ts';
@@ -79,16 +79,19 @@ export async function createContact(owner: Owner, input: ContactCreate): Promise
 
 const preparedGet = (db: Database) =>
   preparedOnce(db, 'contacts_get', () =>
-    db
-      .select(contactDtoColumns)
-      .from(c)
-      .where(and(eq(c.ownerId, sql.placeholder('ownerId')), eq(c.id, sql.placeholder('id'))))
-      .limit(1)
-      .prepare('contacts_get'),
+    rawRead(
+      db,
+      contactDtoColumns,
+      db
+        .select(contactDtoColumns)
+        .from(c)
+        .where(and(eq(c.ownerId, sql.placeholder('ownerId')), eq(c.id, sql.placeholder('id'))))
+        .limit(1),
+    ),
   );
 
 export async function getContact(owner: Owner, id: string): Promise<ContactDto> {
-  const [row] = await preparedGet(owner.db).execute({ ownerId: owner.auth.userId, id });
+  const [row] = await preparedGet(owner.db)({ ownerId: owner.auth.userId, id });
   if (!row) throw notFound();
   return row;
 }
@@ -207,6 +210,8 @@ function filterConditions(shape: Omit<ListShape, 'cursor' | 'sort' | 'direction'
  * The one definition of the list statement, owner first: every path is served by an index led by
  * owner_id (keyset per sort), the trigram indexes (search) or the tags GIN index.
  */
+const listFields = (shape: ListShape) => ({ ...contactDtoColumns, sortKey: SORT_KEYS[shape.sort].text });
+
 function buildListQuery(db: Database, shape: ListShape, values: ListValues) {
   const sortKey = SORT_KEYS[shape.sort];
   const conditions = filterConditions(shape, values);
@@ -215,7 +220,7 @@ function buildListQuery(db: Database, shape: ListShape, values: ListValues) {
   }
   const order = shape.direction === 'asc' ? asc : desc;
   return db
-    .select({ ...contactDtoColumns, sortKey: sortKey.text })
+    .select(listFields(shape))
     .from(c)
     .where(and(...conditions))
     .orderBy(order(sortKey.expression), order(c.id))
@@ -266,10 +271,10 @@ const PLACEHOLDERS: ListValues = {
   limit: sql.placeholder('limit'),
 };
 
-/** Each shape's statement is prepared once per database: building it cost more than running it. */
+/** Each shape's statement is built once per database: building it cost more than running it. */
 const preparedList = (db: Database, shape: ListShape) => {
   const name = `contacts_list_${shape.sort}_${shape.direction}${shape.cursor ? '_after' : ''}${filterName(shape)}`;
-  return preparedOnce(db, name, () => buildListQuery(db, shape, PLACEHOLDERS).prepare(name));
+  return preparedOnce(db, name, () => rawRead(db, listFields(shape), buildListQuery(db, shape, PLACEHOLDERS)));
 };
 
 const filterName = (shape: ListShape) => `${shape.search ? '_search' : ''}${shape.phone ? '_phone' : ''}${shape.tag ? '_tag' : ''}`;
@@ -289,7 +294,7 @@ interface ListPage {
 async function listPage(owner: Owner, input: ListFilter & { cursor?: string | undefined; limit: number }, { count }: { count: boolean }): Promise<ListPage> {
   const { shape, values } = listCall(owner.auth.userId, input);
   // One after the other: a request holds at most one pooled connection at a time (ADR 032).
-  const rows = await preparedList(owner.db, shape).execute(values);
+  const rows = await preparedList(owner.db, shape)({ ...values });
   // A first page that is also the last holds every match: no count needed.
   const complete = rows.length <= input.limit;
   const counted = count && !shape.cursor && !complete ? await preparedCount(owner.db, shape).execute(values) : null;
