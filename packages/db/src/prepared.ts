@@ -1,4 +1,5 @@
 import { Column, is, Placeholder, SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 
 const statements = new WeakMap<object, Map<string, unknown>>();
 
@@ -22,33 +23,53 @@ interface FlatSelect {
   toSQL(): { sql: string; params: unknown[] };
   execute(): Promise<unknown[]>;
 }
+type RawClient = { unsafe(query: string, params: unknown[], options: { prepare: boolean }): { values(): Promise<unknown[][]> } };
+
+function clientOf(db: object): RawClient {
+  const client = (db as { $client?: RawClient }).$client;
+  if (!client) throw new Error('a raw statement needs the pool database, not a transaction');
+  return client;
+}
+
+/** Runs a compiled statement (placeholders filled by name, as drizzle's `execute` does), each row's columns mapped in order onto `keys`. */
+function runner<Row>(client: RawClient, { sql: text, params }: { sql: string; params: unknown[] }, keys: readonly string[]) {
+  return async (values: Record<string, unknown>): Promise<Row[]> => {
+    const filled = params.map((param) => (is(param, Placeholder) ? values[param.name] : param));
+    const rows = await client.unsafe(text, filled, { prepare: true }).values();
+    return rows.map((row) => {
+      const mapped: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i++) mapped[keys[i]!] = row[i];
+      return mapped as Row;
+    });
+  };
+}
+
 /**
  * A read built by drizzle once and run straight on postgres.js, its rows mapped by position onto the
  * select's keys. Drizzle's own execution maps every field of every row through entity checks and
  * decoders and wraps each call in tracer, cache and logger hooks: ~8 % of a 20-row `contacts.list`'s
  * CPU. For flat selects of values that need no decoding, checked here once: uuid, text, integer,
  * boolean and array columns, and SQL expressions (taken as postgres.js parses them: a timestamp is
- * selected as text, never as a Date). Placeholders are filled by name, as drizzle's `execute` does.
- * `fields` is the object the query selects (`db.select(fields)`), whose key order is the columns'.
+ * selected as text, never as a Date). `fields` is the object the query selects (`db.select(fields)`),
+ * whose key order is the columns'. Call it once per statement (preparedOnce) and keep the function.
  */
 export function rawRead<Q extends FlatSelect>(db: object, fields: Record<string, unknown>, query: Q): (values: Record<string, unknown>) => Promise<Awaited<ReturnType<Q['execute']>>> {
-  type Rows = Awaited<ReturnType<Q['execute']>>;
-  const client = (db as { $client?: { unsafe(query: string, params: unknown[], options: { prepare: boolean }): { values(): Promise<unknown[][]> } } }).$client;
-  if (!client) throw new Error('rawRead needs the pool database, not a transaction');
   const keys = Object.keys(fields);
   for (const key of keys) {
     const field = fields[key];
     if (is(field, SQL)) continue;
     if (!is(field, Column) || !PASS_THROUGH_COLUMNS.has(field.columnType)) throw new Error(`rawRead: field ${key} needs drizzle's decoding`);
   }
-  const { sql: text, params } = query.toSQL();
-  return async (values): Promise<Rows> => {
-    const filled = params.map((param) => (is(param, Placeholder) ? values[param.name] : param));
-    const rows = await client.unsafe(text, filled, { prepare: true }).values();
-    return rows.map((row) => {
-      const mapped: Record<string, unknown> = {};
-      for (let i = 0; i < keys.length; i++) mapped[keys[i]!] = row[i];
-      return mapped;
-    }) as Rows;
-  };
+  return runner(clientOf(db), query.toSQL(), keys) as (values: Record<string, unknown>) => Promise<Awaited<ReturnType<Q['execute']>>>;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * A statement written with drizzle's `sql` (placeholders by `sql.placeholder(name)`), compiled once
+ * and run as rawRead runs a read: for statements the query builder cannot express in one round trip
+ * (a data-modifying CTE). Its result columns are mapped in order onto `keys`, undecoded.
+ */
+export function rawStatement<Row>(db: object, keys: readonly (keyof Row & string)[], statement: SQL): (values: Record<string, unknown>) => Promise<Row[]> {
+  return runner<Row>(clientOf(db), dialect.sqlToQuery(statement), keys);
 }
