@@ -9,6 +9,7 @@ import type { PoolMonitor } from '@bastion/db';
 import client from 'prom-client';
 import { accessLog } from './access-log.ts';
 import { admission } from './admission.ts';
+import { earlyRateLimit } from './early-refusal.ts';
 import { apiDocsRoutes } from './api-docs.ts';
 import { allowedOrigins, csrfGuard, hostGuard } from './guards.ts';
 import { healthRoutes, readinessCheck } from './health.ts';
@@ -106,6 +107,7 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     }),
     trpcMetrics(metrics),
     csrfGuard(config),
+    earlyRateLimit(deps),
     admitted.handler,
     trpcHandler(deps),
   );

@@ -38,6 +38,33 @@ describe('a refused call', () => {
     expect(refused.json).toMatchObject({ error: { data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429, reason: 'rate_limited', retryAfterSeconds: retryAfter } } });
   });
 
+  it('is answered before tRPC once the address is known to be over the limit, with the same answer', async () => {
+    const limited = await startTestServer({ RATE_LIMITS: 'health.ping=2/60' });
+    try {
+      const ping = () => fetch(`${limited.url}/trpc/health.ping`);
+      for (let i = 0; i < 2; i++) expect((await ping()).status).toBe(200);
+      // The first refusal is decided by the procedure middleware (the store counts the call) ...
+      const inTrpc = await ping();
+      // ... every later one from memory, before the call is parsed.
+      const early = await ping();
+      const answer = async (response: Response) => ({
+        status: response.status,
+        headers: Object.fromEntries(['content-type', 'vary', 'ratelimit-policy', 'retry-after', 'x-content-type-options'].map((name) => [name, response.headers.get(name)])),
+        body: JSON.parse((await response.text()).replace(/"requestId":"[^"]+"/, '"requestId":"…"').replace(/\d+ seconds/, 'N seconds').replace(/"retryAfterSeconds":\d+/, '"retryAfterSeconds":0')) as unknown,
+      });
+      const [first, later] = [await answer(inTrpc), await answer(early)];
+      expect(first.status).toBe(429);
+      expect({ ...later, headers: { ...later.headers, 'retry-after': null } }).toEqual({ ...first, headers: { ...first.headers, 'retry-after': null } });
+      expect(Math.abs(Number(later.headers['retry-after']) - Number(first.headers['retry-after']))).toBeLessThanOrEqual(1);
+      expect(early.headers.get('ratelimit')).toMatch(/^"health\.ping";r=0;t=\d+$/);
+      // A batch, and a call on the wrong method, still go to tRPC and get tRPC's answers.
+      expect((await fetch(`${limited.url}/trpc/health.ping,health.ping?batch=1&input={}`)).status).toBe(429);
+      expect((await fetch(`${limited.url}/trpc/health.ping`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(405);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('limits auth.register to 3/min per IP', async () => {
     const register = (i: number) => post(direct, 'auth.register', { email: `limit-${i}-${Date.now()}@example.com`, password: 'x' });
     const statuses = [];

@@ -1,6 +1,7 @@
 export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './root.ts';
 export { createContextInner, noCookies, noResponseHeaders, type AppDeps, type Context, type CookieJar, type CookieOptions, type RequestInfo, type ResponseHeaders } from './context.ts';
 export { createRateLimiters, type RateLimiters } from './lib/rate-limit/rate-limiters.ts';
+export { earlyRefusals, type EarlyRefusal } from './lib/rate-limit/early-refusal.ts';
 export { loadConfig, ConfigError, type AppConfig } from './config/index.ts';
 export { createLogger, type Logger } from './logging.ts';
 export { toTRPCError } from './errors/to-trpc-error.ts';

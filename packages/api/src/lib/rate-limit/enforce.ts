@@ -37,10 +37,13 @@ export async function enforceRateLimits(ctx: RateLimitContext, charges: readonly
   const refused = decisions.find((decision) => !decision.allowed);
   const shown = refused ?? decisions[decisions.length - 1];
   if (shown) for (const [name, value] of Object.entries(rateLimitHeaders(shown))) ctx.responseHeaders.set(name, value);
-  if (refused) {
-    const message = ctx.config.rateLimit.policies[refused.policy].message ?? `Too many requests. Try again in ${refused.resetSeconds} seconds.`;
-    throw new AppError('TOO_MANY_REQUESTS', 'rate_limited', message, { retryAfterSeconds: refused.resetSeconds });
-  }
+  if (refused) throw refusalError(ctx.config, refused);
+}
+
+/** The error a refusal answers: TOO_MANY_REQUESTS (`rate_limited`) with the seconds until a retry can succeed. */
+export function refusalError(config: Pick<RateLimitContext['config'], 'rateLimit'>, refused: RateLimitDecision): AppError {
+  const message = config.rateLimit.policies[refused.policy].message ?? `Too many requests. Try again in ${refused.resetSeconds} seconds.`;
+  return new AppError('TOO_MANY_REQUESTS', 'rate_limited', message, { retryAfterSeconds: refused.resetSeconds });
 }
 
 /** One policy for one key: the form handlers use for the limits they count themselves. */

@@ -34,6 +34,11 @@ export interface RateLimiters {
   consume(charges: readonly RateLimitCharge[]): Promise<RateLimitDecision[]>;
   /** The current state without counting. */
   peek(policy: RateLimitPolicyName, key: string): Promise<RateLimitDecision>;
+  /**
+   * The refusal `consume` would answer from memory for a charge already over its limit (no store
+   * call, nothing counted), or null: what the API checks before it parses a call (ADR 020).
+   */
+  refusedFromMemory(charges: readonly RateLimitCharge[]): RateLimitDecision | null;
   /** Resolves once the store is connected (Redis), has failed to, or after `timeoutMs`; the insurance limiter covers the gap. */
   ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -150,16 +155,26 @@ export function createRateLimiters({ config, sql, logger, metrics, store: storeO
     }
   }
 
+  /** The first charge already refused in memory, with its decision (the rejection counted). */
+  const blockedCharge = (charges: readonly RateLimitCharge[]): { charge: RateLimitCharge; decision: RateLimitDecision } | null => {
+    const now = Date.now();
+    for (const charge of charges) {
+      const until = blockedUntil(counterKey(charge.policy, charge.key), now);
+      if (until !== undefined) {
+        rejections.inc({ policy: charge.policy });
+        return { charge, decision: decide(charge.policy, Number.POSITIVE_INFINITY, until - now) };
+      }
+    }
+    return null;
+  };
+
   return {
+    refusedFromMemory: (charges) => blockedCharge(charges)?.decision ?? null,
     async consume(charges) {
-      const now = Date.now();
-      for (const { policy, key } of charges) {
-        const until = blockedUntil(counterKey(policy, key), now);
-        if (until !== undefined) {
-          rejections.inc({ policy });
-          const refused = decide(policy, Number.POSITIVE_INFINITY, until - now);
-          return charges.map((charge) => (charge.policy === policy && charge.key === key ? refused : decide(charge.policy, 0, 0)));
-        }
+      const blockedNow = blockedCharge(charges);
+      if (blockedNow) {
+        const { charge: refused, decision } = blockedNow;
+        return charges.map((charge) => (charge.policy === refused.policy && charge.key === refused.key ? decision : decide(charge.policy, 0, 0)));
       }
       for (const { policy } of charges) policyOf(policy);
       const names = charges.map((charge) => charge.policy);
