@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { containsPattern, postgresErrorOf, preparedOnce, rawRead, rawStatement, schema, withTransaction, type Database } from '@bastion/db';
+import { containsPattern, postgresErrorOf, preparedOnce, rawRead, rawStatement, schema, withRetries, withTransaction, type Database } from '@bastion/db';
 import { fieldErrorsOf } from '../../errors/error-formatter.ts';
 import { AppError } from '../../errors/app-error.ts';
 import { contactCreateInput, type ContactCreate, type ContactDto, type ContactUpdate } from './contact.schema.ts';
@@ -89,7 +89,8 @@ const preparedCreate = (db: Database) =>
   );
 
 export async function createContact(owner: Owner, input: ContactCreate): Promise<ContactDto> {
-  const [contact] = await preparedCreate(owner.db)({
+  const create = preparedCreate(owner.db);
+  const values = {
     ownerId: owner.auth.userId,
     name: input.name,
     email: input.email ?? null,
@@ -97,7 +98,8 @@ export async function createContact(owner: Owner, input: ContactCreate): Promise
     company: input.company ?? null,
     tags: input.tags ?? null,
     notes: input.notes ?? null,
-  }).catch(rethrowEmailTaken);
+  };
+  const [contact] = await withRetries(() => create(values)).catch(rethrowEmailTaken);
   return contact!;
 }
 
