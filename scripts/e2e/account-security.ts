@@ -76,6 +76,10 @@ export async function walkAccountSecurity(harness: Harness): Promise<void> {
       await mail.getByRole('link', { name: /\/verify-email\?token=/ }).click();
       await page.getByRole('status').filter({ hasText: 'Your email address is confirmed' }).waitFor();
       assert(page.url() === `${baseUrl}/verify-email`, `the token stayed in the address bar: ${page.url()}`);
+      await harness.screenshot(page, 'verify-email-1280');
+      await page.setViewportSize(harness.viewports.NARROW);
+      await harness.screenshot(page, 'verify-email-360');
+      await page.setViewportSize(harness.viewports.WIDE);
     });
 
     await step('sign in shows the account as verified', async () => {

@@ -210,6 +210,8 @@ export async function walkWebShell({ browser, startDevServer }: { browser: Brows
         ['/account/privacy', 'privacy'],
         ['/webhooks', 'webhooks'],
         ['/dev/mailbox', 'dev-mailbox'],
+        // A mailed link's landing page (TokenLinkPage) opened without its token: the error state.
+        ['/confirm-email-change', 'token-link-error'],
       ] as const) {
         await page.goto(`${baseUrl}${pathname}`);
         await page.getByRole('heading', { level: 1 }).first().waitFor();
@@ -270,6 +272,7 @@ export async function walkWebShell({ browser, startDevServer }: { browser: Brows
       await mail.waitFor({ timeout: 20_000 });
       await mail.getByRole('link', { name: /\/confirm-email-change\?token=/ }).click();
       await page.getByRole('status').filter({ hasText: `your account’s email address is now ${newEmail}` }).waitFor();
+      await both(page, 'email-change-confirmed');
       await page.goto(`${baseUrl}/account`);
       await page.getByTestId('account-email').filter({ hasText: newEmail }).waitFor();
       await page.goto(`${baseUrl}/account/security-log`);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OAuth2Server } from 'oauth2-mock-server';
-import type { TestServer } from './server.ts';
+import { expect } from 'vitest';
+import { startTestServer, type TestServer } from './server.ts';
 
 export const CLIENT_ID = 'bastion-test-client';
 export const CLIENT_SECRET = 'bastion-test-client-secret';
@@ -50,6 +51,24 @@ export async function startMockIssuer(): Promise<MockIssuer> {
 }
 
 export const oidcEnv = (mock: MockIssuer) => ({ GOOGLE_ISSUER: mock.url, GOOGLE_CLIENT_ID: CLIENT_ID, GOOGLE_CLIENT_SECRET: CLIENT_SECRET });
+
+/**
+ * A mock issuer and a test server signing in with it. `close` stops both and checks that no token
+ * the issuer handed out reached the server's logs.
+ */
+export async function startOidcTestServer(env: Record<string, string> = {}): Promise<{ server: TestServer; mock: MockIssuer; close: () => Promise<void> }> {
+  const mock = await startMockIssuer();
+  const server = await startTestServer({ ...oidcEnv(mock), ...env });
+  return {
+    server,
+    mock,
+    close: async () => {
+      await server.close();
+      await mock.close();
+      for (const token of mock.issuedTokens) expect(server.logs.join('')).not.toContain(token);
+    },
+  };
+}
 
 /** `name=value` pairs of a response's Set-Cookie headers. */
 export function setCookies(response: Response): Map<string, string> {

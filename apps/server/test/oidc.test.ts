@@ -5,24 +5,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schema } from '@bastion/db';
 import { decrypt } from '../../../packages/api/src/lib/crypto/key-ring.ts';
 import { openToken } from '../../../packages/api/src/features/oidc/tokens.ts';
-import { refusalOf, startTestServer, STRONG_PASSWORD, tokensOf, type TestServer, uniqueEmail } from '../../../test/helpers/server.ts';
+import { refusalOf, STRONG_PASSWORD, tokensOf, type TestServer, uniqueEmail } from '../../../test/helpers/server.ts';
 import { signUp } from '../../../test/helpers/users.ts';
-import { authorize, callback, CLIENT_ID, fullFlow, oidcEnv, s256, startFlow, startMockIssuer, type MockIssuer } from '../../../test/helpers/oidc.ts';
+import { authorize, callback, CLIENT_ID, fullFlow, s256, startFlow, startOidcTestServer, type MockIssuer } from '../../../test/helpers/oidc.ts';
 
 let server: TestServer;
 let mock: MockIssuer;
+let close: (() => Promise<void>) | undefined;
 
-beforeAll(async () => {
-  mock = await startMockIssuer();
-  server = await startTestServer(oidcEnv(mock));
-});
-
-afterAll(async () => {
-  await server?.close();
-  await mock?.close();
-  // No provider token reached the logs.
-  for (const token of mock.issuedTokens) expect(server.logs.join('')).not.toContain(token);
-});
+beforeAll(async () => ({ server, mock, close } = await startOidcTestServer()));
+// Also checks that no provider token reached the logs.
+afterAll(() => close?.());
 
 beforeEach(() => {
   mock.tamperIdToken = null;

@@ -33,8 +33,8 @@ function clientOf(db: object): RawClient {
 
 /** Runs a compiled statement (placeholders filled by name, as drizzle's `execute` does), each row's columns mapped in order onto `keys`. */
 function runner<Row>(client: RawClient, { sql: text, params }: { sql: string; params: unknown[] }, keys: readonly string[]) {
-  return async (values: Record<string, unknown>): Promise<Row[]> => {
-    const filled = params.map((param) => (is(param, Placeholder) ? values[param.name] : param));
+  return async (values: object): Promise<Row[]> => {
+    const filled = params.map((param) => (is(param, Placeholder) ? (values as Record<string, unknown>)[param.name] : param));
     const rows = await client.unsafe(text, filled, { prepare: true }).values();
     return rows.map((row) => {
       const mapped: Record<string, unknown> = {};
@@ -53,14 +53,14 @@ function runner<Row>(client: RawClient, { sql: text, params }: { sql: string; pa
  * selected as text, never as a Date). `fields` is the object the query selects (`db.select(fields)`),
  * whose key order is the columns'. Call it once per statement (preparedOnce) and keep the function.
  */
-export function rawRead<Q extends FlatSelect>(db: object, fields: Record<string, unknown>, query: Q): (values: Record<string, unknown>) => Promise<Awaited<ReturnType<Q['execute']>>> {
+export function rawRead<Q extends FlatSelect>(db: object, fields: Record<string, unknown>, query: Q): (values: object) => Promise<Awaited<ReturnType<Q['execute']>>> {
   const keys = Object.keys(fields);
   for (const key of keys) {
     const field = fields[key];
     if (is(field, SQL)) continue;
     if (!is(field, Column) || !PASS_THROUGH_COLUMNS.has(field.columnType)) throw new Error(`rawRead: field ${key} needs drizzle's decoding`);
   }
-  return runner(clientOf(db), query.toSQL(), keys) as (values: Record<string, unknown>) => Promise<Awaited<ReturnType<Q['execute']>>>;
+  return runner(clientOf(db), query.toSQL(), keys) as (values: object) => Promise<Awaited<ReturnType<Q['execute']>>>;
 }
 
 const dialect = new PgDialect();
@@ -70,6 +70,6 @@ const dialect = new PgDialect();
  * and run as rawRead runs a read: for statements the query builder cannot express in one round trip
  * (a data-modifying CTE). Its result columns are mapped in order onto `keys`, undecoded.
  */
-export function rawStatement<Row>(db: object, keys: readonly (keyof Row & string)[], statement: SQL): (values: Record<string, unknown>) => Promise<Row[]> {
+export function rawStatement<Row>(db: object, keys: readonly (keyof Row & string)[], statement: SQL): (values: object) => Promise<Row[]> {
   return runner<Row>(clientOf(db), dialect.sqlToQuery(statement), keys);
 }

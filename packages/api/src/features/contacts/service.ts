@@ -320,7 +320,7 @@ interface ListPage {
 async function listPage(owner: Owner, input: ListFilter & { cursor?: string | undefined; limit: number }, { count }: { count: boolean }): Promise<ListPage> {
   const { shape, values } = listCall(owner.auth.userId, input);
   // One after the other: a request holds at most one pooled connection at a time (ADR 032).
-  const rows = await preparedList(owner.db, shape)({ ...values });
+  const rows = await preparedList(owner.db, shape)(values);
   // A first page that is also the last holds every match: no count needed.
   const complete = rows.length <= input.limit;
   const counted = count && !shape.cursor && !complete ? await preparedCount(owner.db, shape).execute(values) : null;

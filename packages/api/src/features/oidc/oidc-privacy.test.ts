@@ -5,22 +5,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schema } from '@bastion/db';
 import { eraseDueAccounts } from '../privacy/erasure.ts';
 import { buildArchive } from '../privacy/archive.ts';
-import { startTestServer, type TestServer, uniqueEmail } from '../../../../../test/helpers/server.ts';
+import { type TestServer, uniqueEmail } from '../../../../../test/helpers/server.ts';
 import { signUp } from '../../../../../test/helpers/users.ts';
-import { fullFlow, oidcEnv, startMockIssuer, type MockIssuer } from '../../../../../test/helpers/oidc.ts';
+import { fullFlow, startOidcTestServer, type MockIssuer } from '../../../../../test/helpers/oidc.ts';
 
 let server: TestServer;
 let mock: MockIssuer;
+let close: (() => Promise<void>) | undefined;
 
-beforeAll(async () => {
-  mock = await startMockIssuer();
-  server = await startTestServer(oidcEnv(mock));
-});
-
-afterAll(async () => {
-  await server?.close();
-  await mock?.close();
-});
+beforeAll(async () => ({ server, mock, close } = await startOidcTestServer()));
+afterAll(() => close?.());
 
 async function linked() {
   const user = await signUp(server);
