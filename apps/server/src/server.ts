@@ -14,6 +14,8 @@ export interface StartOptions {
   config: AppConfig;
   /** Where logs go (tests capture them); stdout by default. */
   logDestination?: DestinationStream;
+  /** Replaces the configured rate limiters: the load benchmark's limiter-free comparator (S5) only. */
+  rateLimiters?: AppDeps['rateLimiters'];
 }
 
 export interface RunningServer {
@@ -24,7 +26,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer({ config, logDestination }: StartOptions): Promise<RunningServer> {
+export async function startServer({ config, logDestination, rateLimiters }: StartOptions): Promise<RunningServer> {
   // Before the logger and the pools: they look once, at creation, whether to carry trace ids.
   const tracing = config.tracing.endpoint ? await startTracing(config.tracing) : undefined;
   // Asynchronous stdout: a busy server's log lines are coalesced into few writes instead of one
@@ -55,7 +57,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
   // Rate-limit counters get a small pool of their own: counting never waits behind queries, and
   // an unlogged counter write need not wait for a WAL flush either (ADR 020).
   const counters =
-    config.rateLimit.store === 'postgres'
+    config.rateLimit.store === 'postgres' && !rateLimiters
       ? createDb({ ...config.db, url, poolMax: config.rateLimit.poolMax, sessionSettings: { synchronous_commit: 'off' } })
       : undefined;
   const closePool = async () => {
@@ -90,7 +92,7 @@ export async function startServer({ config, logDestination }: StartOptions): Pro
     apiKeys: new ApiKeyStore({ db, logger, metrics: registry }),
     bus: config.redis.url ? createRedisBus(config.redis.url, logger) : createPostgresBus(sql, logger),
     metrics: registry,
-    rateLimiters: createRateLimiters({ config: config.rateLimit, sql: counters?.sql, logger, metrics: registry }),
+    rateLimiters: rateLimiters ?? createRateLimiters({ config: config.rateLimit, sql: counters?.sql, logger, metrics: registry }),
     assistant: createAssistantDeps({ config: config.assistant, registry, logger }),
     jobs: jobs.queue,
     preferences,

@@ -72,9 +72,11 @@ export async function startProductionServer(options: {
   logFile: string;
   port: number;
   nodeArgs?: readonly string[];
+  /** The entry point, from the repository root: the production `main.ts` unless a comparator says otherwise. */
+  entry?: string;
 }): Promise<Service> {
   const log = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--experimental-strip-types', '--no-warnings', 'apps/server/src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--experimental-strip-types', '--no-warnings', options.entry ?? 'apps/server/src/main.ts'], {
     cwd: new URL('../../../', import.meta.url).pathname,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env, PORT: String(options.port) },
     stdio: ['ignore', log, log],

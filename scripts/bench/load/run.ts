@@ -138,13 +138,13 @@ async function settle(service: Service): Promise<void> {
   }
 }
 
-async function fetchJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+async function fetchJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
   try {
-    return { status: response.status, body: JSON.parse(text) };
+    return { status: response.status, body: JSON.parse(text), headers: response.headers };
   } catch {
-    return { status: response.status, body: text };
+    return { status: response.status, body: text, headers: response.headers };
   }
 }
 
@@ -477,6 +477,31 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
           return { store, service };
         }),
       );
+      // The limiter's own cost: the memory store counting every call (nothing refused) against the
+      // same server with no limiter at all (scripts/bench/load/unlimited-server.ts).
+      const [counted, unlimited] = await Promise.all(
+        [
+          { name: 'counted (memory)', entry: undefined },
+          { name: 'no limiter', entry: 'scripts/bench/load/unlimited-server.ts' },
+        ].map(async ({ name, entry }) => {
+          const overheadPort = await freePort();
+          const service = await startProductionServer({
+            name,
+            env: serverEnv({ APP_ORIGIN: `http://127.0.0.1:${overheadPort}`, RATE_LIMIT_STORE: 'memory' }),
+            logFile: path.join(workDir, `server-${entry ? 'unlimited' : 'counted-memory'}.log`),
+            port: overheadPort,
+            nodeArgs: serverNodeArgs,
+            ...(entry ? { entry } : {}),
+          });
+          cleanups.push(() => service.stop());
+          return service;
+        }),
+      );
+      const countedPing = await fetchJson(`${counted!.url}${ping.path}`);
+      const unlimitedPing = await fetchJson(`${unlimited!.url}${ping.path}`);
+      const untimed = (body: unknown) => JSON.stringify(body).replace(/"time":"[^"]+"/, '');
+      check('S5', 'the limiter-free server answers health.ping as the counting one does', unlimitedPing.status === 200 && untimed(unlimitedPing.body) === untimed(countedPing.body));
+      check('S5', 'only the counting server sets rate-limit headers', countedPing.headers.has('ratelimit') && !unlimitedPing.headers.has('ratelimit'));
       for (const { store, service } of services) {
         // The burst: 10× the limit, so every later call is over it.
         await runLoad({ url: service.url, connections: Math.min(10, options.connections[0]!), durationSeconds: 10, amount: options.burstLimit * 10, requests: [ping] });
@@ -500,7 +525,23 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
           }),
         });
       }
+      for (const connections of options.connections) {
+        const targets = await rounds('S5', connections, [
+          { name: 'counted (memory)', role: 'subject', service: counted!, requests: [ping] },
+          { name: 'no limiter', role: 'comparator', service: unlimited!, requests: [ping] },
+        ]);
+        const cpu = (name: string) => find(targets, name).median.cpuMicrosPerRequest;
+        scenarios.push({
+          id: 'S5',
+          title: 'limiter overhead: health.ping counted on the memory store vs the same server without a limiter',
+          connections,
+          targets,
+          comparisons: [rpsRatio(targets, 'counted (memory)', 'no limiter', 0.95), ratioAtMost("counted (memory) CPU µs/req / no limiter's", cpu('counted (memory)') / Math.max(cpu('no limiter'), 1e-9), 1.05)],
+        });
+      }
       for (const target of limited) await target.service.stop();
+      await counted!.stop();
+      await unlimited!.stop();
     }
 
     // ---- S6: connections held open at half of S2's maximum
