@@ -10,6 +10,7 @@ import client from 'prom-client';
 import { accessLog } from './access-log.ts';
 import { admission } from './admission.ts';
 import { earlyRateLimit } from './early-refusal.ts';
+import { fixedHeaders } from './fixed-headers.ts';
 import { apiDocsRoutes } from './api-docs.ts';
 import { allowedOrigins, csrfGuard, hostGuard } from './guards.ts';
 import { healthRoutes, readinessCheck } from './health.ts';
@@ -45,27 +46,30 @@ export function createApp({ deps, metrics, expectedMigration, isShuttingDown, po
     next();
   });
   app.use(accessLog(logger));
+  // Helmet's headers depend on nothing in the request: computed once (fixed-headers.ts).
   app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
+    fixedHeaders(
+      helmet({
+        contentSecurityPolicy: {
+          useDefaults: false,
+          directives: {
+            defaultSrc: ["'self'"],
+            scriptSrc: ["'self'"],
+            styleSrc: ["'self'"],
+            imgSrc: ["'self'", 'data:'],
+            fontSrc: ["'self'"],
+            connectSrc: ["'self'"],
+            objectSrc: ["'none'"],
+            baseUri: ["'self'"],
+            formAction: ["'self'"],
+            frameAncestors: ["'none'"],
+            ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
+          },
         },
-      },
-      strictTransportSecurity: config.isProduction ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-      crossOriginResourcePolicy: { policy: 'same-origin' },
-    }),
+        strictTransportSecurity: config.isProduction ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+        crossOriginResourcePolicy: { policy: 'same-origin' },
+      }),
+    ),
   );
 
   const readiness = metrics.observeReadiness(readinessCheck({ sql: deps.sql, pool, expectedMigration, isShuttingDown }));

@@ -8,8 +8,8 @@ import { toFetchRequest } from './fetch-request.ts';
 
 /**
  * tRPC over Express through `resolveResponse` (the adapter API `@trpc/server/http` offers), with a
- * lean request (fetch-request.ts) and a lean writer: a JSON answer is written in one `end()` and a
- * stream (batch stream, SSE) chunk by chunk from its reader, where the stock adapter pipes every
+ * lean request (fetch-request.ts) and a lean writer: a JSON answer is written in one `end()` from
+ * its body string (JSONAnswer) and a stream (batch stream, SSE) chunk by chunk from its reader, where the stock adapter pipes every
  * answer through a WHATWG WritableStream and spreads its options at each step (ADR 050).
  */
 export function trpcHandler(deps: AppDeps): RequestHandler {
@@ -49,7 +49,7 @@ export function trpcHandler(deps: AppDeps): RequestHandler {
 
   async function handle(req: ExpressRequest, res: ExpressResponse, path: string): Promise<void> {
     const request = toFetchRequest(req, res, maxBodySize);
-    const response = await resolveResponse({
+    const resolveOptions: ResolveOptions & JSONAnswerOption = {
       router: options.router,
       maxBatchSize: options.maxBatchSize,
       req: request,
@@ -57,19 +57,54 @@ export function trpcHandler(deps: AppDeps): RequestHandler {
       error: null,
       createContext: () => Promise.resolve(options.createContext({ req, res })),
       onError: options.onError,
-    });
-    await writeResponse(response, res, request.signal);
+      jsonAnswer,
+    };
+    const response: Response | JSONAnswer = await resolveResponse(resolveOptions);
+    if (response instanceof JSONAnswer) writeJSONAnswer(response, res);
+    else await writeResponse(response, res, request.signal);
   }
+}
+
+type ResolveOptions = Parameters<typeof resolveResponse>[0];
+
+/**
+ * A JSON answer as our patch of `resolveResponse` hands it over (patches/@trpc__server…, ADR 050):
+ * the body string itself, where a Fetch `Response` would encode it into a stream that is read back
+ * and decoded again. Streams (batch streams, SSE) still come as a `Response`.
+ */
+export class JSONAnswer {
+  readonly body: string;
+  readonly status: number;
+  readonly headers: Headers;
+  constructor(body: string, status: number, headers: Headers) {
+    this.body = body;
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+export interface JSONAnswerOption {
+  jsonAnswer(body: string, status: number, headers: Headers): JSONAnswer;
+}
+
+const jsonAnswer: JSONAnswerOption['jsonAnswer'] = (body, status, headers) => new JSONAnswer(body, status, headers);
+
+function copyHeaders(headers: Headers, res: ExpressResponse): void {
+  headers.forEach((value, key) => {
+    if (key !== 'set-cookie') res.setHeader(key, value); // set by the cookie jar on `res`; Headers would merge them
+  });
+}
+
+function writeJSONAnswer(answer: JSONAnswer, res: ExpressResponse): void {
+  if (res.statusCode === 200) res.statusCode = answer.status;
+  copyHeaders(answer.headers, res);
+  res.end(answer.body);
 }
 
 async function writeResponse(response: Response, res: ExpressResponse, signal: AbortSignal): Promise<void> {
   if (res.statusCode === 200) res.statusCode = response.status;
-  let streamed = true;
-  response.headers.forEach((value, key) => {
-    if (key === 'set-cookie') return; // set by the cookie jar on `res`; Headers would merge them
-    if (key === 'content-type' && value.startsWith('application/json')) streamed = false;
-    res.setHeader(key, value);
-  });
+  copyHeaders(response.headers, res);
+  const streamed = !response.headers.get('content-type')?.startsWith('application/json');
   try {
     if (!response.body) return;
     if (!streamed) {

@@ -20,6 +20,15 @@ describe('clientKey', () => {
     expect(clientKey('2001:db8:1:100::9', 'network')).not.toBe(clientKey('2001:db8:1:ff::9', 'network'));
   });
 
+  it('answers alike when asked again, also after more addresses than it remembers', () => {
+    const first = clientKey('2001:db8:9:9::1');
+    for (let i = 0; i < 10_050; i++) clientKey(`198.51.${i >> 8}.${i & 255}`);
+    expect(clientKey('2001:db8:9:9::1')).toBe(first);
+    expect(clientKey('2001:db8:9:9::1', 'network')).toBe('ip6:2001:db8:9:0:0:0:0:0/56');
+    expect(clientKey('198.51.0.1')).toBe('ip:198.51.0.1');
+    expect(clientKey('not-an-ip')).toBe('ip:unknown');
+  });
+
   it('puts missing or unparsable addresses in one bucket', () => {
     expect(clientKey(null)).toBe('ip:unknown');
     expect(clientKey('not-an-ip')).toBe('ip:unknown');

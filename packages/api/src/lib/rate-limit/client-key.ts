@@ -9,9 +9,26 @@ export type ClientScope = 'address' | 'network';
 
 const PREFIX: Record<ClientScope, number> = { address: 64, network: 56 };
 
+/** Keys computed lately, per scope: every call needs one or two, and parsing an address twice per call showed in profiles. */
+const MAX_REMEMBERED = 10_000;
+const remembered: Record<ClientScope, Map<string, string>> = { address: new Map(), network: new Map() };
+
 /** The rate-limit and lockout key of a client address; the one place addresses become keys. */
 export function clientKey(ip: string | null | undefined, scope: ClientScope = 'address'): string {
-  if (!ip || !ipaddr.isValid(ip)) return 'ip:unknown';
+  if (!ip) return 'ip:unknown';
+  const known = remembered[scope];
+  let key = known.get(ip);
+  if (key === undefined) {
+    key = keyOf(ip, scope);
+    // Oldest first out: addresses rotating through a /64 cannot grow this past its bound.
+    if (known.size >= MAX_REMEMBERED) known.delete(known.keys().next().value!);
+    known.set(ip, key);
+  }
+  return key;
+}
+
+function keyOf(ip: string, scope: ClientScope): string {
+  if (!ipaddr.isValid(ip)) return 'ip:unknown';
   const address = ipaddr.process(ip); // IPv4-mapped IPv6 becomes IPv4
   if (address.kind() === 'ipv4') return `ip:${address.toString()}`;
   const prefix = PREFIX[scope];
