@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino, { type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import { Counter, Registry } from 'prom-client';
-import { ApiKeyStore, createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, securityEventsCounter, SessionCache, startJobRunner, startTracing, type AppConfig, type AppDeps } from '@bastion/api';
+import { ApiKeyStore, bufferedStdout, createAssistantDeps, createLogger, createPostgresBus, createRateLimiters, createRedisBus, listenForRevokedSessions, PreferencesStore, securityEventsCounter, SessionCache, startJobRunner, startTracing, type AppConfig, type AppDeps } from '@bastion/api';
 import { createDb, latestMigrationMillis, runMigrations } from '@bastion/db';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
@@ -29,9 +29,9 @@ export interface RunningServer {
 export async function startServer({ config, logDestination, rateLimiters }: StartOptions): Promise<RunningServer> {
   // Before the logger and the pools: they look once, at creation, whether to carry trace ids.
   const tracing = config.tracing.endpoint ? await startTracing(config.tracing) : undefined;
-  // Asynchronous stdout: a busy server's log lines are coalesced into few writes instead of one
-  // blocking write each; pino flushes what is left when the process exits.
-  const logger = createLogger({ level: config.log.level, destination: logDestination ?? pino.destination({ dest: 1, sync: false }) });
+  // Asynchronous, buffered stdout: log lines are coalesced into few writes instead of one blocking
+  // write each; pino flushes what is left when the process exits.
+  const logger = createLogger({ level: config.log.level, destination: logDestination ?? bufferedStdout() });
   let stopEmbedded: (() => Promise<void>) | undefined;
   let url = config.db.url;
   if (!url) {
@@ -126,6 +126,8 @@ export async function startServer({ config, logDestination, rateLimiters }: Star
   if (config.mail.devMailboxKey && !config.mail.smtpUrl) {
     logger.info({ url: `${config.http.appOrigin}/dev/mailbox?key=${config.mail.devMailboxKey}` }, 'development mailbox (the key changes with each process unless DEV_MAILBOX_KEY is set)');
   }
+  // Supervisors and scripts wait for this line: out at once, not with the next buffered batch.
+  logger.flush();
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -3,7 +3,7 @@ export { createContextInner, noCookies, noResponseHeaders, type AppDeps, type Co
 export { createRateLimiters, type RateLimiters } from './lib/rate-limit/rate-limiters.ts';
 export { earlyRefusals, type EarlyRefusal } from './lib/rate-limit/early-refusal.ts';
 export { loadConfig, ConfigError, type AppConfig } from './config/index.ts';
-export { createLogger, type Logger } from './logging.ts';
+export { bufferedStdout, createLogger, type Logger } from './logging.ts';
 export { toTRPCError } from './errors/to-trpc-error.ts';
 export { AppError } from './errors/app-error.ts';
 export type { ErrorShape, ErrorData } from './errors/error-formatter.ts';
