@@ -18,6 +18,7 @@ export const DEFAULT_RETENTION_POLICIES = {
   data_exports: { seconds: DAY, what: 'Data-export requests and archives: 24 hours' },
   completed_jobs: { seconds: 7 * DAY, what: 'Finished background jobs (their data may hold addresses): 7 days' },
   auth_throttle: { seconds: DAY, what: 'Sign-in throttle windows past their window and lock: 1 day' },
+  email_changes: { seconds: 30 * DAY, what: 'Email-address changes (the old and the new address) whose links can no longer work: 30 days' },
   webhook_deliveries: { seconds: 30 * DAY, what: 'Finished webhook deliveries (their bodies hold contact data), published outbox events and incoming receipts: 30 days (WEBHOOK_DELIVERY_RETENTION_DAYS)' },
 } as const satisfies Record<string, { seconds: number | null; what: string }>;
 

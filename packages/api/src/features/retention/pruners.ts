@@ -1,8 +1,9 @@
-import { and, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, gt, isNotNull, isNull, lt, lte, not, or, sql } from 'drizzle-orm';
 import { schema, type Database } from '@bastion/db';
 import type { AppConfig } from '../../config/index.ts';
 import type { RetentionDataClass } from '../../config/retention-policies.ts';
 import { JOB_SCHEMA } from '../../lib/job-queue.ts';
+import { EMAIL_CHANGE_TTL_SECONDS, EMAIL_UNDO_TTL_SECONDS } from '../auth/email-change.schema.ts';
 import { pruneAuditLog } from '../audit/prune.ts';
 import { pruneWebhooks } from '../webhooks/prune.job.ts';
 
@@ -62,4 +63,12 @@ export const PRUNERS: Record<RetentionDataClass, Pruner> = {
     return rows.length;
   },
   auth_throttle: ({ db }, seconds) => pruneThrottles(db, seconds),
+  email_changes: async ({ db }, seconds) => {
+    const c = schema.emailChanges;
+    // Never a change whose link still works, however short the age: a pending confirmation, or a
+    // confirmed change its old address may still undo. The history stays in security_events.
+    const confirmable = and(isNull(c.confirmedAt), isNull(c.supersededAt), gt(c.createdAt, olderThan(EMAIL_CHANGE_TTL_SECONDS)));
+    const undoable = and(isNotNull(c.confirmedAt), isNull(c.revertedAt), gt(c.confirmedAt, olderThan(EMAIL_UNDO_TTL_SECONDS)));
+    return (await db.delete(c).where(and(lt(c.createdAt, olderThan(seconds)), not(or(confirmable, undoable)!))).returning({ id: c.id })).length;
+  },
 };

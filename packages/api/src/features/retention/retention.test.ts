@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
 import { startTestServer, type TestServer } from '../../../../../test/helpers/server.ts';
 import { signUp } from '../../../../../test/helpers/users.ts';
+import { PRUNERS } from './pruners.ts';
 import { runRetention } from './retention.job.ts';
 
 let server: TestServer;
@@ -59,8 +60,16 @@ describe('retention', () => {
     await sql`insert into auth_throttle (key, count, window_started_at, locked_until) values
       ('retention:stale', 3, now() - interval '25 hours', null), ('retention:fresh', 3, now() - interval '23 hours', null)`;
 
+    // Email changes: settled long ago (gone), and recent (kept).
+    const [oldChange, undoneChange, recentChange] = await sql<{ id: string }[]>`
+      insert into email_changes (user_id, old_email, new_email, created_at, confirmed_at, reverted_at, superseded_at) values
+        (${user.id}, 'a@example.com', 'b@example.com', now() - interval '40 days', now() - interval '40 days', null, null),
+        (${user.id}, 'b@example.com', 'c@example.com', now() - interval '35 days', now() - interval '35 days', now() - interval '34 days', null),
+        (${user.id}, 'c@example.com', 'd@example.com', now() - interval '20 days', null, null, now() - interval '20 days')
+      returning id`;
+
     const first = await run();
-    expect(first.removed).toMatchObject({ mail_outbox: 1, assistant_conversations: 1, assistant_requests: 1, data_exports: 1, auth_throttle: 1, expired_sessions: 2 });
+    expect(first.removed).toMatchObject({ mail_outbox: 1, assistant_conversations: 1, assistant_requests: 1, data_exports: 1, auth_throttle: 1, expired_sessions: 2, email_changes: 2 });
     expect(first.removed.security_events).toBeGreaterThanOrEqual(1);
     expect(first.kept).toEqual([]);
 
@@ -71,6 +80,7 @@ describe('retention', () => {
     expect(await ids('data_exports', `user_id = '${user.id}'`)).toEqual([openExport!.id]);
     expect((await sql<{ id: string }[]>`select request_id::text as id from assistant_requests where owner_id = ${user.id}`).map((r) => r.id)).toEqual([newRequest!.id]);
     expect((await sql<{ key: string }[]>`select key from auth_throttle where key like 'retention:%'`).map((r) => r.key)).toEqual(['retention:fresh']);
+    expect(await ids('email_changes', `id in ('${oldChange!.id}', '${undoneChange!.id}', '${recentChange!.id}')`)).toEqual([recentChange!.id]);
 
     const second = await run();
     expect(Object.values(second.removed).every((n) => n === 0)).toBe(true);
@@ -78,6 +88,23 @@ describe('retention', () => {
     expect(audited).toHaveLength(2);
     expect(audited[0]!.detail.removed.mail_outbox).toBe(1);
     expect(server.logs.some((line) => line.includes('retention applied'))).toBe(true);
+  });
+
+  it('keeps an email change whose link still works, however short the age', async () => {
+    const { sql } = server.deps;
+    const user = await signUp(server);
+    const [undoable, confirmable, lapsed, settled] = await sql<{ id: string }[]>`
+      insert into email_changes (user_id, old_email, new_email, created_at, confirmed_at) values
+        (${user.id}, 'a@example.com', 'b@example.com', now() - interval '2 days', now() - interval '2 days'),
+        (${user.id}, 'b@example.com', 'c@example.com', now() - interval '2 hours', null),
+        (${user.id}, 'b@example.com', 'x@example.com', now() - interval '30 hours', null),
+        (${user.id}, 'z@example.com', 'a@example.com', now() - interval '8 days', now() - interval '8 days')
+      returning id`;
+    // An hour: shorter than both links' lives. (Other tests' rows may go too: only this user's are checked.)
+    expect(await PRUNERS.email_changes({ db: server.deps.db, config: server.deps.config }, 3600)).toBeGreaterThanOrEqual(2);
+    const left = await sql<{ id: string }[]>`select id::text from email_changes where user_id = ${user.id} order by created_at`;
+    expect(left.map((row) => row.id).sort()).toEqual([undoable!.id, confirmable!.id].sort());
+    expect([lapsed!.id, settled!.id].some((id) => left.some((row) => row.id === id))).toBe(false);
   });
 
   it('removes finished jobs past their age and keeps the rest', async () => {
