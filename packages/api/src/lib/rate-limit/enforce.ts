@@ -5,15 +5,32 @@ import { RateLimitUnavailableError, type RateLimitCharge, type RateLimitDecision
 
 type RateLimitContext = Pick<Context, 'rateLimiters' | 'responseHeaders' | 'config' | 'log'>;
 
+/** Per policy: its quoted name and its `RateLimit-Policy` value, which only change with the configuration. */
+const policyFields = new Map<string, { limit: number; windowSeconds: number; quoted: string; policy: string }>();
+
+function fieldsOf(decision: RateLimitDecision) {
+  let fields = policyFields.get(decision.policy);
+  if (!fields || fields.limit !== decision.limit || fields.windowSeconds !== decision.windowSeconds) {
+    const quoted = JSON.stringify(decision.policy);
+    fields = { limit: decision.limit, windowSeconds: decision.windowSeconds, quoted, policy: `${quoted};q=${decision.limit};w=${decision.windowSeconds}` };
+    policyFields.set(decision.policy, fields);
+  }
+  return fields;
+}
+
 /** The IETF draft (draft-ietf-httpapi-ratelimit-headers) structured fields for one decision. */
 export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
-  const name = JSON.stringify(decision.policy);
-  const headers: Record<string, string> = {
-    'RateLimit-Policy': `${name};q=${decision.limit};w=${decision.windowSeconds}`,
-    RateLimit: `${name};r=${decision.remaining};t=${decision.resetSeconds}`,
-  };
-  if (!decision.allowed) headers['Retry-After'] = String(decision.resetSeconds);
+  const headers: Record<string, string> = {};
+  setRateLimitHeaders({ set: (name, value) => (headers[name] = value) }, decision);
   return headers;
+}
+
+/** Sets those fields on a response: on every counted call, so without building them anew. */
+function setRateLimitHeaders(target: RateLimitContext['responseHeaders'], decision: RateLimitDecision): void {
+  const fields = fieldsOf(decision);
+  target.set('RateLimit-Policy', fields.policy);
+  target.set('RateLimit', `${fields.quoted};r=${decision.remaining};t=${decision.resetSeconds}`);
+  if (!decision.allowed) target.set('Retry-After', String(decision.resetSeconds));
 }
 
 /**
@@ -36,7 +53,7 @@ export async function enforceRateLimits(ctx: RateLimitContext, charges: readonly
   }
   const refused = decisions.find((decision) => !decision.allowed);
   const shown = refused ?? decisions[decisions.length - 1];
-  if (shown) for (const [name, value] of Object.entries(rateLimitHeaders(shown))) ctx.responseHeaders.set(name, value);
+  if (shown) setRateLimitHeaders(ctx.responseHeaders, shown);
   if (refused) throw refusalError(ctx.config, refused);
 }
 

@@ -78,12 +78,8 @@ function limiterStore(policies: AppConfig['rateLimit']['policies'], factory: Lim
   return {
     limiters,
     async increment(entries) {
-      return Promise.all(
-        entries.map(async ({ policy, key }) => {
-          const res = await limiterOf(policy).penalty(key, 1);
-          return { points: res.consumedPoints, msBeforeReset: res.msBeforeNext };
-        }),
-      );
+      const answers = await Promise.all(entries.map(({ policy, key }) => limiterOf(policy).penalty(key, 1)));
+      return answers.map((res) => ({ points: res.consumedPoints, msBeforeReset: res.msBeforeNext }));
     },
     async get(policy, key) {
       const res = await limiterOf(policy).get(key);
