@@ -1,7 +1,9 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { FormAlert, Notice } from './alerts.tsx';
 import { Card, PageHeading } from './layout.tsx';
+import { linkClasses } from './signed-in.tsx';
 import { LoadingStatus } from './spinner.tsx';
+import { Link } from '../lib/router.tsx';
 import { useDocumentTitle } from '../lib/use-document-title.ts';
 import { useUrlToken } from '../lib/use-url-token.ts';
 
@@ -42,5 +44,16 @@ export function TokenLinkPage<T>({ title, pending, mutation, success, next }: { 
         {(mutation.isSuccess || mutation.isError || !token) && next}
       </div>
     </Card>
+  );
+}
+
+/** Where a link page sends a signed-in owner next: their account. */
+export function GoToAccount() {
+  return (
+    <p className="text-sm">
+      <Link to="/account" className={linkClasses}>
+        Go to your account
+      </Link>
+    </p>
   );
 }

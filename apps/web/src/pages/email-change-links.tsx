@@ -1,5 +1,5 @@
 import { linkClasses } from '../components/signed-in.tsx';
-import { TokenLinkPage } from '../components/token-link-page.tsx';
+import { GoToAccount, TokenLinkPage } from '../components/token-link-page.tsx';
 import { Link } from '../lib/router.tsx';
 import { trpc } from '../trpc.ts';
 
@@ -13,13 +13,7 @@ export function ConfirmEmailChangePage() {
       pending="Changing your email address…"
       mutation={confirm}
       success={({ email }) => `Done: your account’s email address is now ${email}. Sign in with it from now on.`}
-      next={
-        <p className="text-sm">
-          <Link to="/account" className={linkClasses}>
-            Go to your account
-          </Link>
-        </p>
-      }
+      next={<GoToAccount />}
     />
   );
 }

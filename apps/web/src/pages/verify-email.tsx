@@ -1,6 +1,4 @@
-import { linkClasses } from '../components/signed-in.tsx';
-import { TokenLinkPage } from '../components/token-link-page.tsx';
-import { Link } from '../lib/router.tsx';
+import { GoToAccount, TokenLinkPage } from '../components/token-link-page.tsx';
 import { trpc } from '../trpc.ts';
 
 /** The landing page of the link in the verification email. */
@@ -13,13 +11,7 @@ export function VerifyEmailPage() {
       pending="Confirming your email address…"
       mutation={verify}
       success={() => 'Your email address is confirmed. Thank you!'}
-      next={
-        <p className="text-sm">
-          <Link to="/account" className={linkClasses}>
-            Go to your account
-          </Link>
-        </p>
-      }
+      next={<GoToAccount />}
     />
   );
 }
