@@ -52,8 +52,8 @@ export function healthRoutes(options: ReadinessOptions & { readiness?: () => Pro
 
   routes.get('/readyz', async (_req, res) => {
     const { ready, checks } = await readiness();
-    const { size, inUse, waiting } = options.pool.stats();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks, pool: { size, inUse, waiting } });
+    const { size, capacity, inUse, waiting } = options.pool.stats();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks, pool: { size, capacity, inUse, waiting } });
   });
   return routes;
 }

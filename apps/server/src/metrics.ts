@@ -112,7 +112,7 @@ export function createMetrics(options: {
   const { pool } = options;
   new client.Gauge({
     name: 'bastion_db_pool_in_use',
-    help: 'Queries or transactions holding a pool connection',
+    help: 'Queries or transactions in flight on the pool (more than its connections only while statements are pipelined)',
     registers: [registry],
     collect() {
       this.set(pool.stats().inUse);

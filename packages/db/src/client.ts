@@ -13,6 +13,8 @@ export interface DbConfig {
   statementTimeoutMs: number;
   /** How long an operation may wait for a free connection before failing (PoolTimeoutError). */
   acquireTimeoutMs?: number;
+  /** Statements in flight per connection when every connection is busy (postgres.js pipelining); 1: none. */
+  pipeline?: number;
   /** More session settings for every connection (e.g. `synchronous_commit`). */
   sessionSettings?: Record<string, string>;
 }
@@ -67,6 +69,7 @@ export function createDb(config: DbConfig): DbHandle {
   const refusedListeners: (() => void)[] = [];
   const gate = new PoolGate({
     size: config.poolMax,
+    pipeline: config.pipeline ?? 1,
     acquireTimeoutMs: config.acquireTimeoutMs ?? 5_000,
     onRefused: () => refusedListeners.forEach((listener) => listener()),
   });

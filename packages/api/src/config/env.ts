@@ -109,6 +109,7 @@ export const envSchema = z.object({
   DB_CONNECT_TIMEOUT_S: int(1, 120).default(10).describe("how long opening a database connection may take"),
   DB_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(10_000).describe("per-connection `statement_timeout`"),
   DB_POOL_ACQUIRE_TIMEOUT_MS: int(10, 60_000).default(2_000).describe("longest wait for a free pool connection; then 503 `database_busy`"),
+  DB_POOL_PIPELINE: int(1, 8).default(2).describe("statements in flight per pool connection while every connection is busy and none has run 50 ms (pipelining: one write and round trip less per statement); `1` turns it off"),
   PG_DATA_DIR: z.string().min(1).default('.data/pg').describe("embedded PostgreSQL's data directory (kept across restarts; its password beside it)"),
   PG_PORT: int(1, 65535).optional().describe("embedded PostgreSQL's port (default: a free one)"),
   MIGRATE_ON_START: bool.default(true).describe("apply migrations at start under an advisory lock (`false`: run `pnpm db:migrate` first)"),

@@ -58,6 +58,8 @@ export interface AppConfig {
     statementTimeoutMs: number;
     /** A query waiting longer than this for a free connection fails with 503 instead of hanging. */
     acquireTimeoutMs: number;
+    /** Statements in flight per connection while all are busy and young (pipelining); 1: none. */
+    pipeline: number;
     embedded: { dataDir: string; port: number | undefined };
     migrateOnStart: boolean;
   };
@@ -193,6 +195,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       connectTimeoutSeconds: env.DB_CONNECT_TIMEOUT_S,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
+      pipeline: env.DB_POOL_PIPELINE,
       embedded: { dataDir: env.PG_DATA_DIR, port: env.PG_PORT },
       migrateOnStart: env.MIGRATE_ON_START,
     },
