@@ -185,7 +185,7 @@ describe('health', () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { pool: 'ok', database: 'ok', migrations: 'ok' }, pool: { size: 10, inUse: 0, waiting: 0 } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { pool: 'ok', database: 'ok', migrations: 'ok' }, pool: { size: 10, capacity: 20, inUse: 0, waiting: 0 } });
     expect((await server.client().health.ping.query()).status).toBe('ok');
   });
 });
