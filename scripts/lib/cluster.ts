@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@bastion/db/embedded';
+import { PRODUCTION_PROCESS_ENV } from '@bastion/server/process-env';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'apps/server/src/main.ts');
@@ -158,7 +159,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         name,
         command: process.execPath,
         args: ['--experimental-strip-types', MAIN],
-        env: { ...env, PORT: String(port) },
+        env: { ...PRODUCTION_PROCESS_ENV, ...env, PORT: String(port) },
         ready: /server listening/,
         onOutput: options.onOutput,
         detached: options.detached,

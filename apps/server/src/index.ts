@@ -1,2 +1,2 @@
 export { startServer, type RunningServer, type StartOptions } from './server.ts';
-export { exitOnSignal, loadConfigOrExit } from './process.ts';
+export { exitOnSignal, loadConfigOrExit, tuneHeap } from './process.ts';

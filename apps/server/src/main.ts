@@ -1,8 +1,10 @@
-import { exitOnSignal, loadConfigOrExit } from './process.ts';
+import { exitOnSignal, loadConfigOrExit, tuneHeap } from './process.ts';
 import { startServer } from './server.ts';
 
 async function main() {
-  const server = await startServer({ config: loadConfigOrExit() });
+  const config = loadConfigOrExit();
+  tuneHeap(config);
+  const server = await startServer({ config });
   exitOnSignal(server.deps.logger, server.close);
 }
 

@@ -81,3 +81,80 @@ describe('shutdown behind a load balancer (SHUTDOWN_DELAY_MS)', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('tuneHeap (HEAP_GROWING_PERCENT)', () => {
+  const PROCESS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/process.ts');
+  // A live set, and garbage that lives long enough to be promoted: how far the heap grows past the
+  // live set before each full collection is the growing factor.
+  const workload = `
+    import { getHeapStatistics } from 'node:v8';
+    const { tuneHeap } = await import(${JSON.stringify(PROCESS)});
+    tuneHeap({ runtime: { heapGrowingPercent: Number(process.env.PERCENT) } });
+    const live = []; for (let i = 0; i < 200000; i++) live.push({ a: i, b: 'x' + i, c: [i] });
+    let kept = []; let peak = 0;
+    for (let round = 0; round < 3000; round++) {
+      for (let i = 0; i < 1000; i++) kept.push({ v: i, s: 'y' + i, a: new Array(10).fill(i) });
+      if (kept.length > 150000) kept = [];
+      peak = Math.max(peak, getHeapStatistics().total_heap_size);
+    }
+    console.log(JSON.stringify({ peak, live: live.length }));`;
+  const peakHeap = (percent: number) =>
+    new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', '--input-type=module', '-e', workload], {
+        env: { PATH: process.env.PATH, PERCENT: String(percent) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => (code === 0 ? resolve((JSON.parse(output) as { peak: number }).peak) : reject(new Error(`exit ${code}`))));
+    });
+
+  it('reaches V8 at run time: a small growing factor keeps the heap well below a large one', async () => {
+    const [small, large] = await Promise.all([peakHeap(25), peakHeap(300)]);
+    expect(small).toBeLessThan(large * 0.85);
+  }, 60_000);
+});
+
+describe('the production process environment (PRODUCTION_PROCESS_ENV)', () => {
+  const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+  it('is what `pnpm start` sets, each variable defaulting to the same value', async () => {
+    const { PRODUCTION_PROCESS_ENV } = await import('../src/process-env.ts');
+    const { readFileSync } = await import('node:fs');
+    const start = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    expect(Object.keys(PRODUCTION_PROCESS_ENV).length).toBeGreaterThan(0);
+    for (const [name, value] of Object.entries(PRODUCTION_PROCESS_ENV)) expect(start).toContain(`${name}=\${${name}:-${value}}`);
+  });
+
+  // argon2 with the sign-in's parameters (m = 19 MiB) on four libuv threads at once, twice, then
+  // how much resident memory stayed behind.
+  const hashing = `
+    const { default: argon2 } = await import('argon2');
+    const { readFileSync } = await import('node:fs');
+    const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+    const hash = (password) => argon2.hash(password, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    await hash('warm-up-password-1');
+    const before = rss();
+    for (let round = 0; round < 2; round++) await Promise.all([1, 2, 3, 4].map((i) => hash('password-' + round + '-' + i)));
+    console.log(JSON.stringify({ retained: rss() - before }));`;
+  const retainedAfterHashing = (env: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      // Four hashes at once, so four libuv threads each allocate argon2's 19 MiB.
+      const child = spawn(process.execPath, ['--experimental-strip-types', '--no-warnings', '--input-type=module', '-e', hashing], {
+        cwd: path.join(ROOT, 'packages/api'),
+        env: { PATH: process.env.PATH, UV_THREADPOOL_SIZE: '4', ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => (code === 0 ? resolve((JSON.parse(output) as { retained: number }).retained) : reject(new Error(`exit ${code}`))));
+    });
+
+  it("gives argon2's working memory back after each hash, where glibc's default keeps it per thread", async () => {
+    const { PRODUCTION_PROCESS_ENV } = await import('../src/process-env.ts');
+    const [withDefaults, withProductionEnv] = await Promise.all([retainedAfterHashing({}), retainedAfterHashing({ ...PRODUCTION_PROCESS_ENV })]);
+    const MiB = 1024 * 1024;
+    expect(withDefaults).toBeGreaterThan(30 * MiB);
+    expect(withProductionEnv).toBeLessThan(15 * MiB);
+  }, 60_000);
+});

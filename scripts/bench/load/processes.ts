@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { PRODUCTION_PROCESS_ENV } from '@bastion/server/process-env';
 
 /** Linux's USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on every common kernel). */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -78,7 +79,8 @@ export async function startProductionServer(options: {
   const log = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--experimental-strip-types', '--no-warnings', options.entry ?? 'apps/server/src/main.ts'], {
     cwd: new URL('../../../', import.meta.url).pathname,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env, PORT: String(options.port) },
+    // As `pnpm start` starts it (package.json): the allocator settings come before the server's own.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...PRODUCTION_PROCESS_ENV, ...options.env, PORT: String(options.port) },
     stdio: ['ignore', log, log],
   });
   closeSync(log);

@@ -4,7 +4,7 @@
  * limiter on the memory store (S5); the product has no switch that turns its limits off.
  */
 import type { RateLimiters } from '@bastion/api';
-import { exitOnSignal, loadConfigOrExit, startServer } from '@bastion/server';
+import { exitOnSignal, loadConfigOrExit, startServer, tuneHeap } from '@bastion/server';
 
 const unlimited: RateLimiters = {
   consume: () => Promise.resolve([]),
@@ -14,5 +14,7 @@ const unlimited: RateLimiters = {
   close: () => Promise.resolve(),
 };
 
-const server = await startServer({ config: loadConfigOrExit(), rateLimiters: unlimited });
+const config = loadConfigOrExit();
+tuneHeap(config); // as main.ts does
+const server = await startServer({ config, rateLimiters: unlimited });
 exitOnSignal(server.deps.logger, server.close);

@@ -48,6 +48,8 @@ export interface AppConfig {
     webDistDir: string | undefined;
   };
   log: { level: string };
+  /** Process-wide settings applied by the entry point (apps/server/src/main.ts). */
+  runtime: { heapGrowingPercent: number };
   db: {
     /** Absent: the server starts an embedded PostgreSQL. */
     url: string | undefined;
@@ -187,6 +189,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       webDistDir: env.WEB_DIST_DIR,
     },
     log: { level: env.LOG_LEVEL },
+    runtime: { heapGrowingPercent: env.HEAP_GROWING_PERCENT },
     db: {
       url: env.DATABASE_URL,
       poolMax: env.DB_POOL_MAX,
