@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
  * (ADR 053). The flag is read at every collection, so setting it at start takes effect at once.
  */
 export function tuneHeap(config: Pick<AppConfig, 'runtime'>): void {
+  // Process entries call this (main.ts, worker.ts): a server started inside another program leaves its heap alone.
   if (config.runtime.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.runtime.heapGrowingPercent}`);
 }
 

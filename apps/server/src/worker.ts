@@ -3,7 +3,7 @@ import client from 'prom-client';
 import { createLogger, startJobRunner, startTracing, type AppConfig } from '@bastion/api';
 import { createDb } from '@bastion/db';
 import { metricsAuthorization } from './metrics.ts';
-import { exitOnSignal, loadConfigOrExit } from './process.ts';
+import { exitOnSignal, loadConfigOrExit, tuneHeap } from './process.ts';
 
 /**
  * `pnpm worker`: runs the background workers (email delivery) as their own process, so that API
@@ -11,6 +11,7 @@ import { exitOnSignal, loadConfigOrExit } from './process.ts';
  */
 async function main() {
   const config = loadConfigOrExit();
+  tuneHeap(config);
   const url = config.db.url;
   if (!url) {
     console.error('DATABASE_URL: required by the worker process (it does not start an embedded database)');
