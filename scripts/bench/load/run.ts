@@ -166,7 +166,7 @@ function logMessages(lines: string[]): { level: string; msg: string; count: numb
 }
 
 /** A sink for the server's mail (verification, sign-in alerts): SMTP_URL is required in production. */
-async function startMailSink(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startMailSink(): Promise<{ url: string; close(): Promise<void> }> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
