@@ -7,9 +7,9 @@ import type { Logger } from 'pino';
  * machine has memory to spare: under load a server with ~65 MB live held 300+ MB of heap. A fixed
  * factor keeps the heap near its live size for a few more (incremental) full collections
  * (ADR 053). The flag is read at every collection, so setting it at start takes effect at once.
+ * The process entries call it (main.ts, worker.ts); `startServer` inside another program does not.
  */
 export function tuneHeap(config: Pick<AppConfig, 'runtime'>): void {
-  // Process entries call this (main.ts, worker.ts): a server started inside another program leaves its heap alone.
   if (config.runtime.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.runtime.heapGrowingPercent}`);
 }
 

@@ -8,7 +8,8 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { benchDatabase } from '../database.ts';
 import { runLoad, type LoadRequest } from './load.ts';
-import { freePort, startProductionServer, type Service } from './processes.ts';
+import { benchServerEnv, freePort, startProductionServer, type Service } from './processes.ts';
+import { median } from './stats.ts';
 import { startMailSink } from './run.ts';
 
 /** One side: more environment for the server, more node flags. */
@@ -55,8 +56,6 @@ export interface ABReport {
   median: { rps: number; cpu: number };
 }
 
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? Number.NaN;
-
 export async function runAB(options: ABOptions): Promise<ABReport> {
   const log = options.progress ?? (() => {});
   const workDir = mkdtempSync(path.join(tmpdir(), 'bastion-ab-'));
@@ -66,7 +65,6 @@ export async function runAB(options: ABOptions): Promise<ABReport> {
   const services: Service[] = [];
   try {
     const jwtSecret = randomBytes(32).toString('base64');
-    const key = () => randomBytes(32).toString('base64');
     const start = async (name: string, side: Side) => {
       const port = await freePort();
       const service = await startProductionServer({
@@ -74,22 +72,7 @@ export async function runAB(options: ABOptions): Promise<ABReport> {
         port,
         logFile: path.join(workDir, `${name}.log`),
         nodeArgs: side.nodeArgs ?? [],
-        // As run.ts configures its production server: nothing refused, everything counted.
-        env: {
-          NODE_ENV: 'production',
-          HOST: '127.0.0.1',
-          APP_ORIGIN: `http://127.0.0.1:${port}`,
-          DATABASE_URL: database.url,
-          JWT_SECRETS: `bench:${jwtSecret}`,
-          ENCRYPTION_KEYS: `bench:${key()}`,
-          REFRESH_TOKEN_SECRET: key(),
-          ACCESS_TOKEN_TTL_S: '3600',
-          SMTP_URL: mail.url,
-          METRICS_TOKEN: randomBytes(24).toString('base64url'),
-          AUDIT_CHECKPOINT_KEY: key(),
-          RATE_LIMITS: '*=999999999/60',
-          ...side.env,
-        },
+        env: { ...benchServerEnv({ port, databaseUrl: database.url, jwtSecret, mailUrl: mail.url, poolMax: 10 }), ...side.env },
       });
       services.push(service);
       return service;

@@ -8,8 +8,8 @@ import { SMTPServer } from 'smtp-server';
 import { BenchmarkInvalid } from '../measure.ts';
 import { benchDatabase, type BenchDatabase } from '../database.ts';
 import { runLoad, type LoadRequest } from './load.ts';
-import { freePort, startComparator, startProductionServer, type Service } from './processes.ts';
-import { ratioAtMost, ratioTo, summarize, type Comparison, type Measure, type ScenarioResult, type TargetSummary } from './stats.ts';
+import { benchServerEnv, freePort, startComparator, startProductionServer, type Service } from './processes.ts';
+import { median, ratioAtMost, ratioTo, summarize, type Comparison, type Measure, type ScenarioResult, type TargetSummary } from './stats.ts';
 
 export const SCENARIOS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
@@ -83,8 +83,6 @@ export interface LoadReport {
 
 const COMPARATOR_KINDS = ['http', 'express', 'trpc', 'floor'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const key256 = () => randomBytes(32).toString('base64url');
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
 
 /** A target of one measured run: who answers, what it is sent, which statuses are expected. */
 interface Target {
@@ -221,29 +219,10 @@ export async function runLoadBenchmark(input: Partial<LoadBenchOptions>): Promis
     const mail = await startMailSink();
     cleanups.push(() => mail.close());
 
-    const jwtKid = 'bench';
     const jwtSecret = randomBytes(32).toString('base64');
     const port = await freePort();
     const serverEnv = (extra: Record<string, string> = {}) => ({
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      APP_ORIGIN: `http://127.0.0.1:${port}`,
-      DATABASE_URL: database.url,
-      DB_POOL_MAX: String(options.poolMax),
-      JWT_SECRETS: `${jwtKid}:${jwtSecret}`,
-      ENCRYPTION_KEYS: `bench:${key256()}`,
-      REFRESH_TOKEN_SECRET: key256(),
-      ACCESS_TOKEN_TTL_S: '3600', // the longest allowed: tokens outlive the run
-      SMTP_URL: mail.url,
-      METRICS_TOKEN: randomBytes(24).toString('base64url'), // required in production
-      AUDIT_CHECKPOINT_KEY: randomBytes(32).toString('base64'),
-      // Nothing refused, everything still counted in the store.
-      RATE_LIMITS: '*=999999999/60',
-      // A sign-in reserves its attempt before the password is checked, so more than LOCKOUT_THRESHOLD
-      // concurrent sign-ins of one account from one address are refused (429) even when right:
-      // the highest threshold lets S4's flood (≤ 100 connections) reach argon2 every time.
-      LOCKOUT_THRESHOLD: '100',
-      LOGIN_IP_DAILY_CAP: '1000000',
+      ...benchServerEnv({ port, databaseUrl: database.url, jwtSecret, mailUrl: mail.url, poolMax: options.poolMax }),
       ...extra,
     });
     const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfileDir)}`] : [];

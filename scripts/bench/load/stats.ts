@@ -44,6 +44,9 @@ export interface ScenarioResult {
   comparisons: Comparison[];
 }
 
+/** The middle value (the lower of the two middles for an even count), as the reports take it. */
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
+
 export function summarize(name: string, role: TargetSummary['role'], rounds: Measure[], { itemsPerRequest = 1, bastion = true } = {}): TargetSummary {
   const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
   return {
